@@ -1,0 +1,7 @@
+"""Neural Networks from Scratch: the NumPy helpers shared by the course notebooks.
+
+Import what you need from the submodules, e.g. ``from helpers.activations import sigmoid``.
+The package imports only NumPy and matplotlib (ipywidgets only in ``helpers.widgets``).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,69 @@
+"""The repository agrees with itself: environment.yml and pyproject, stamped notebook cells."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import stamp_notebooks  # noqa: E402
+
+
+def _requirement_names(reqs):
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].strip().lower() for r in reqs}
+
+
+def _pyproject():
+    text = (ROOT / "pyproject.toml").read_text()
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def _conda_packages():
+    names = set()
+    in_deps = False
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        if line.startswith("dependencies:"):
+            in_deps = True
+            continue
+        m = re.match(r"^  - ([A-Za-z0-9_.-]+)", line)
+        if in_deps and m:
+            names.add(m.group(1).lower())
+    return names - {"python", "pip"}
+
+
+def test_environment_yml_matches_pyproject():
+    project = _pyproject()["project"]
+    expected = _requirement_names(project["dependencies"]) | _requirement_names(project["optional-dependencies"]["lab"])
+    assert _conda_packages() == expected, (
+        f"environment.yml lists {sorted(_conda_packages())}, pyproject.toml's dependencies + lab list {sorted(expected)}")
+
+
+def test_notebooks_have_the_stamped_setup_badge_and_navigation():
+    assert stamp_notebooks.notebook_paths(), "no notebooks found"
+    assert stamp_notebooks.main(["--check"]) == 0, "run `python tools/stamp_notebooks.py`"
+
+
+def test_every_notebook_opens_with_the_same_setup_cell():
+    sources = set()
+    for path in stamp_notebooks.notebook_paths():
+        nb = json.loads(path.read_text())
+        first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        sources.add("".join(first_code["source"]))
+        assert "Open In Colab" in "".join(nb["cells"][0]["source"]), f"{path.name} has no Colab badge"
+    assert sources == {stamp_notebooks.SETUP_SOURCE}
+
+
+def test_notebooks_were_run_top_to_bottom_without_errors():
+    for path in stamp_notebooks.notebook_paths():
+        nb = json.loads(path.read_text())
+        counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), f"{path.name}: stored run is not one clean top-to-bottom run"
+        for c in nb["cells"]:
+            for o in c.get("outputs", []):
+                assert o.get("output_type") != "error", f"{path.name}: a stored output is an error"
