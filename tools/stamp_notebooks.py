@@ -119,10 +119,14 @@ def dumps(nb):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any notebook differs")
+    parser.add_argument("only", nargs="*", help="stamp only these notebooks (default: all)")
     args = parser.parse_args(argv)
     paths = notebook_paths()
+    only = {Path(p).resolve() for p in args.only}
     stale = []
     for i, path in enumerate(paths):
+        if only and path.resolve() not in only:
+            continue
         prev_path = paths[i - 1] if i > 0 else None
         next_path = paths[i + 1] if i + 1 < len(paths) else None
         text = path.read_text()
