@@ -47,7 +47,7 @@ def plot_decision_line(w, b, X=None, y=None, ax=None, title=None, lim=(-0.25, 1.
         ax.contour(gx, gy, z, levels=[0], colors="k", linewidths=2)
     if X is not None and y is not None:
         scatter_classes(X, y, ax=ax, s=120, labels=["output 0", "output 1"])
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        ax.legend(loc="center", fontsize=8, framealpha=0.85)  # the centre of the square holds no point
     ax.set_xlim(lim)
     ax.set_ylim(lim)
     ax.set_aspect("equal")
