@@ -24,6 +24,13 @@ class Sequential:
 
     def __init__(self, layers):
         self.layers = list(layers)
+        if self.layers and hasattr(self.layers[0], "needs_input_grad"):
+            self.layers[0].needs_input_grad = False  # nobody needs the gradient for the input images
+
+    @property
+    def params(self):
+        """Every parameter as (layer index, name, array), e.g. (0, "W", ...)."""
+        return [(i, name, getattr(layer, name)) for i, layer in enumerate(self.layers) for name in layer.param_names]
 
     def forward(self, X):
         for layer in self.layers:
@@ -33,7 +40,7 @@ class Sequential:
     def backward(self, dout):
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
-        return dout
+        return dout  # None when the first layer skipped its input gradient
 
     def predict(self, X, batch_size=1000):
         """The model's output for X, computed in batches so large inputs fit in memory."""
