@@ -73,3 +73,99 @@ def plot_loss_curve(losses, ax=None, title="Training loss", label=None, logy=Fal
     if label:
         ax.legend()
     return ax
+
+
+def plot_digits(images, labels=None, predictions=None, ncols=10, size=1.1, title=None):
+    """A grid of digit images (N, 28, 28) or (N, 784) or (N, 1, 28, 28), with their labels.
+
+    With ``predictions``, each title shows the guess; wrong guesses are titled in vermillion with
+    the true label beside them ("3 (is 5)"). Returns the figure.
+    """
+    images = np.asarray(images)
+    N = images.shape[0]
+    side = int(round(np.sqrt(images[0].size)))
+    images = images.reshape(N, side, side)
+    ncols = max(1, min(ncols, N))
+    nrows = -(-N // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= N:
+            continue
+        ax.imshow(images[k], cmap="gray_r", interpolation="nearest")
+        if predictions is not None:
+            wrong = labels is not None and predictions[k] != labels[k]
+            text = f"{predictions[k]} (is {labels[k]})" if wrong else f"{predictions[k]}"
+            ax.set_title(text, fontsize=9, color=OKABE_ITO[3] if wrong else "k")
+        elif labels is not None:
+            ax.set_title(str(labels[k]), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true, y_pred, num_classes=10):
+    """Counts C[i, j] of examples of class i predicted as j: (num_classes, num_classes) ints."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions")
+    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confusion matrix"):
+    """Rows: the true digit; columns: the network's guess; every count written in its cell.
+
+    The colour (viridis, readable in grey and by colour-blind readers) shows counts on a log scale,
+    so the few mistakes off the diagonal are visible next to the thousands of right answers.
+    """
+    from matplotlib.colors import LogNorm
+
+    C = confusion_matrix(y_true, y_pred, num_classes)
+    ax = _axes(ax, figsize=(6.2, 5.4))
+    im = ax.imshow(np.maximum(C, 0.8), cmap="viridis", norm=LogNorm(vmin=0.8, vmax=max(C.max(), 1)))
+    for i in range(num_classes):
+        for j in range(num_classes):
+            if C[i, j]:
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7,
+                        color="k" if C[i, j] > np.sqrt(C.max()) else "w")
+    ax.set_xticks(range(num_classes))
+    ax.set_yticks(range(num_classes))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="count (log scale)")
+    return ax
+
+
+def plot_filters(W, ncols=8, size=0.9, title="Learned filters"):
+    """Convolution filters W (F, C, kh, kw) as small images (channel 0), blue negative, red positive."""
+    W = np.asarray(W)
+    F = W.shape[0]
+    nrows = -(-F // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    limit = np.abs(W).max()
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < F:
+            ax.imshow(W[k, 0], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+            ax.set_title(str(k), fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(maps, ncols=8, size=0.9, title="Feature maps"):
+    """Feature maps of one image, (F, H, W), each as a grey image with its filter number."""
+    maps = np.asarray(maps)
+    F = maps.shape[0]
+    nrows = -(-F // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < F:
+            ax.imshow(maps[k], cmap="magma", interpolation="nearest")
+            ax.set_title(str(k), fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

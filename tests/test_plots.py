@@ -40,3 +40,36 @@ def test_loss_curve_plots_every_value():
 
 def test_palette_is_okabe_ito():
     assert CLASS_COLORS[:3] == ["#0072B2", "#E69F00", "#009E73"]
+
+
+def test_confusion_matrix_counts():
+    from helpers.plots import confusion_matrix
+
+    C = confusion_matrix(np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 2, 0]), num_classes=3)
+    assert C.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        confusion_matrix(np.array([0, 1, 2]), np.array([0, 1]))
+
+
+def test_plot_confusion_matrix_writes_every_nonzero_count():
+    from helpers.plots import plot_confusion_matrix
+
+    ax = plot_confusion_matrix(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), num_classes=2)
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "2"]
+
+
+def test_plot_digits_marks_wrong_guesses():
+    from helpers.plots import OKABE_ITO, plot_digits
+
+    images = np.zeros((3, 784))
+    fig = plot_digits(images, labels=np.array([1, 2, 3]), predictions=np.array([1, 5, 3]), ncols=3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["1", "5 (is 2)", "3"]
+    assert fig.axes[1].title.get_color() == OKABE_ITO[3]
+
+
+def test_filter_and_feature_map_grids():
+    from helpers.plots import plot_feature_maps, plot_filters
+
+    assert len([a for a in plot_filters(np.ones((32, 1, 3, 3))).axes if a.images]) == 32
+    assert len([a for a in plot_feature_maps(np.ones((5, 26, 26)), ncols=4).axes if a.images]) == 5
