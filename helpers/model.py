@@ -56,6 +56,27 @@ class Sequential:
         return f"Sequential([\n  {inner}\n])"
 
 
+def mnist_cnn(rng, num_filters=32, num_hidden=100):
+    """The CNN of notebook 06, float32: (N, 1, 28, 28) images -> (N, 10) scores.
+
+    Conv 3x3 -> max pool 2x2 -> ReLU -> flatten -> dense + ReLU -> dense. The tutorial's order is
+    conv -> ReLU -> pool; since ReLU never changes which value is largest, pooling first computes
+    the same function with a quarter of the ReLU work.
+    """
+    from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+
+    num_flat = num_filters * 13 * 13
+    return Sequential([
+        Conv2D(1, num_filters, 3, rng),  # (N, 1, 28, 28) -> (N, F, 26, 26)
+        MaxPool2D(2),  # -> (N, F, 13, 13)
+        ReLU(),
+        Flatten(),  # -> (N, F*13*13)
+        Dense(num_flat, num_hidden, rng, weight_scale=np.sqrt(2.0 / num_flat), dtype=np.float32),
+        ReLU(),
+        Dense(num_hidden, 10, rng, dtype=np.float32),  # -> (N, 10) scores; softmax is in the loss
+    ])
+
+
 class History(dict):
     """Per-epoch records of a training run: history['loss'], history['acc'], history['val_acc'], ..."""
 
