@@ -88,14 +88,15 @@ def _progress_line(epoch, num_epochs, done, total, loss, acc, elapsed, width=24)
 
 
 def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=softmax_cross_entropy,
-        X_val=None, y_val=None, progress=False, accuracy=True):
+        X_val=None, y_val=None, progress=False, accuracy=True, lr_schedule=None):
     """Train ``model`` by mini-batch gradient descent and return a History.
 
     X: (N, ...) inputs; y: targets for ``loss_fn`` (integer labels (N,) or rows (N, K)).
     batch_size=None uses the whole training set in every step (full-batch gradient descent);
     otherwise the examples are shuffled with ``rng`` every epoch. ``progress=True`` prints one
     status line per epoch, updated in place. A loss that becomes NaN or infinite raises
-    TrainingDiverged, naming the learning rate.
+    TrainingDiverged, naming the learning rate. ``lr_schedule(epoch)`` (epochs count from 1), when
+    given, sets the optimiser's learning rate at the start of every epoch.
     """
     N = X.shape[0]
     if len(y) != N:
@@ -115,6 +116,8 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     start = time.perf_counter()
     num_batches = -(-N // batch_size)
     for epoch in range(1, num_epochs + 1):
+        if lr_schedule is not None:
+            optimizer.lr = float(lr_schedule(epoch))
         order = rng.permutation(N) if batch_size < N else np.arange(N)
         total_loss, correct = 0.0, 0
         for b in range(num_batches):

@@ -141,3 +141,24 @@ def test_pool_size_must_divide_the_input():
     with pytest.raises(ValueError, match=r"pool size 2 does not divide the input's height and width 5x6 "
                                          r"\(input shape \(1, 3, 5, 6\)\)"):
         MaxPool2D(2).forward(np.zeros((1, 3, 5, 6)))
+
+
+def test_short_training_on_a_subset_reaches_90_percent():
+    import os
+    from pathlib import Path
+
+    from helpers.datasets import MNIST_FILES, load_mnist
+    from helpers.model import fit, mnist_cnn
+    from helpers.optim import SGD
+
+    folder = Path(os.environ.get("NN_DATA_DIR") or "/nonexistent")
+    if not all((folder / name).is_file() for name in MNIST_FILES):
+        pytest.skip("MNIST files not found: set NN_DATA_DIR to the folder that holds them")
+    X_train, y_train, X_test, y_test = load_mnist(folder, scale=True)
+    rng = np.random.default_rng(0)
+    X = X_train[:2000].reshape(-1, 1, 28, 28)
+    model = mnist_cnn(rng)
+    history = fit(model, X, y_train[:2000], SGD(0.05, momentum=0.9), num_epochs=2, batch_size=32, rng=rng)
+    accuracy = np.mean(model.predict_classes(X_test[:1000].reshape(-1, 1, 28, 28)) == y_test[:1000])
+    assert history["loss"][-1] < history["loss"][0]
+    assert accuracy >= 0.90, f"2 epochs on 2 000 images should give >= 90 % on 1 000 test images, got {accuracy:.3f}"
