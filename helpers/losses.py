@@ -61,3 +61,15 @@ def softmax_cross_entropy(logits, y):
     loss = -float(np.sum(targets * log_p)) / N
     grad = (np.exp(log_p) - targets) / N  # (N, K)
     return loss, grad
+
+
+def l2_penalty(weights, reg):
+    """L2 regularisation: loss 0.5 * reg * sum of every weight squared, and its gradients reg * W.
+
+    weights: a list of arrays (the weight matrices; biases are usually left out); reg >= 0.
+    Returns (loss, [gradient for each array]).
+    """
+    if not np.isscalar(reg) or not np.isfinite(reg) or reg < 0:
+        raise ValueError(f"the regularisation strength must be a number >= 0, got {reg!r}")
+    loss = 0.5 * reg * float(sum(np.sum(W * W) for W in weights))
+    return loss, [reg * W for W in weights]

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from .losses import softmax_cross_entropy
+from .losses import l2_penalty, softmax_cross_entropy
 
 
 class TrainingDiverged(RuntimeError):
@@ -88,7 +88,7 @@ def _progress_line(epoch, num_epochs, done, total, loss, acc, elapsed, width=24)
 
 
 def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=softmax_cross_entropy,
-        X_val=None, y_val=None, progress=False, accuracy=True, lr_schedule=None):
+        X_val=None, y_val=None, progress=False, accuracy=True, lr_schedule=None, reg=0.0):
     """Train ``model`` by mini-batch gradient descent and return a History.
 
     X: (N, ...) inputs; y: targets for ``loss_fn`` (integer labels (N,) or rows (N, K)).
@@ -96,13 +96,16 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     otherwise the examples are shuffled with ``rng`` every epoch. ``progress=True`` prints one
     status line per epoch, updated in place. A loss that becomes NaN or infinite raises
     TrainingDiverged, naming the learning rate. ``lr_schedule(epoch)`` (epochs count from 1), when
-    given, sets the optimiser's learning rate at the start of every epoch.
+    given, sets the optimiser's learning rate at the start of every epoch. ``reg > 0`` adds L2
+    regularisation of every weight matrix (parameters named W): 0.5 * reg * sum(W**2) to the loss.
     """
     N = X.shape[0]
     if len(y) != N:
         raise ValueError(f"fit: X has {N} examples but y has {len(y)}")
     if int(num_epochs) < 1:
         raise ValueError(f"fit: num_epochs must be at least 1, got {num_epochs!r}")
+    l2_penalty([], reg)  # rejects a negative or non-numeric strength before any work
+    weights = [layer.W for layer in model.layers if "W" in layer.param_names]
     if batch_size is None:
         batch_size = N
     elif int(batch_size) < 1:
@@ -118,27 +121,37 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     for epoch in range(1, num_epochs + 1):
         if lr_schedule is not None:
             optimizer.lr = float(lr_schedule(epoch))
-        order = rng.permutation(N) if batch_size < N else np.arange(N)
+        order = rng.permutation(N) if batch_size < N else None
         total_loss, correct = 0.0, 0
         for b in range(num_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            Xb, yb = X[idx], y[idx]
+            if order is None:  # full batch: no shuffling, no copies
+                idx, Xb, yb = slice(None), X, y
+            else:
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                Xb, yb = X[idx], y[idx]
             with np.errstate(over="ignore", invalid="ignore"):
                 # forward
                 out = model.forward(Xb)
                 loss, dout = loss_fn(out, yb)
+                if reg:
+                    loss += l2_penalty(weights, reg)[0]
                 if not np.isfinite(loss):
                     raise TrainingDiverged(optimizer.lr, loss, epoch, b + 1)
                 # backward
                 model.backward(dout)
+                if reg:
+                    for layer in model.layers:
+                        if "W" in layer.param_names:
+                            layer.dW += reg * layer.W
                 # update
                 optimizer.step(model.layers)
-            total_loss += loss * len(idx)
+            seen = min((b + 1) * batch_size, N)
+            total_loss += loss * (seen - b * batch_size)
             if accuracy:
                 correct += int(np.sum(out.argmax(axis=1) == labels[idx]))
             if progress and (b + 1 == num_batches or b % 50 == 0):
-                line = _progress_line(epoch, num_epochs, b + 1, num_batches, total_loss / ((b * batch_size) + len(idx)),
-                                      correct / ((b * batch_size) + len(idx)), time.perf_counter() - start)
+                line = _progress_line(epoch, num_epochs, b + 1, num_batches, total_loss / seen, correct / seen,
+                                      time.perf_counter() - start)
                 sys.stdout.write("\r" + line)
                 sys.stdout.flush()
         history["loss"].append(total_loss / N)

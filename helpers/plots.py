@@ -169,3 +169,54 @@ def plot_feature_maps(maps, ncols=8, size=0.9, title="Feature maps"):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def class_cmap(num_classes=2):
+    """A colour map with one Okabe-Ito colour per class (colour-blind safe)."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(OKABE_ITO[:num_classes])
+
+
+def probability_cmap():
+    """Blue (class 0) through white (unsure) to orange (class 1): readable by colour-blind students."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("blue_white_orange", [OKABE_ITO[0], "#FFFFFF", OKABE_ITO[1]])
+
+
+def decision_grid(X, resolution=150, padding=0.5):
+    """A grid of points covering X (N, 2) with a margin: returns xx, yy (resolution, resolution) and points (M, 2)."""
+    x_min, y_min = X.min(axis=0) - padding
+    x_max, y_max = X.max(axis=0) + padding
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=150, padding=0.5, grid_values=None):
+    """Colour the plane by a classifier's answer and draw the points X (N, 2) with labels y (N,) on top.
+
+    predict: a function from points (M, 2) to either class labels (M,) or, for two classes, the
+    probability of class 1 (M,) floats in [0, 1], drawn as a blue-white-orange shading with the
+    0.5 contour as the boundary. ``grid_values`` (resolution, resolution) skips calling predict:
+    use it to redraw saved snapshots instantly.
+    """
+    ax = _axes(ax, figsize=(4.5, 4))
+    xx, yy, points = decision_grid(X, resolution, padding)
+    values = grid_values if grid_values is not None else np.asarray(predict(points)).reshape(xx.shape)
+    if np.issubdtype(values.dtype, np.integer):
+        k = max(int(values.max()), int(np.max(y))) + 1
+        ax.contourf(xx, yy, values, levels=np.arange(k + 1) - 0.5, cmap=class_cmap(k), alpha=0.3)
+        if k == 2:
+            ax.contour(xx, yy, values, levels=[0.5], colors="k", linewidths=1.5)
+    else:
+        ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=probability_cmap(), alpha=0.55)
+        ax.contour(xx, yy, values, levels=[0.5], colors="k", linewidths=1.5)
+    scatter_classes(X, y, ax=ax, s=18, edgecolor="k")
+    ax.set_xlim(xx.min(), xx.max())
+    ax.set_ylim(yy.min(), yy.max())
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

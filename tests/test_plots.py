@@ -73,3 +73,17 @@ def test_filter_and_feature_map_grids():
 
     assert len([a for a in plot_filters(np.ones((32, 1, 3, 3))).axes if a.images]) == 32
     assert len([a for a in plot_feature_maps(np.ones((5, 26, 26)), ncols=4).axes if a.images]) == 5
+
+
+def test_decision_boundary_with_labels_and_with_probabilities():
+    from helpers.plots import decision_grid, plot_decision_boundary
+
+    X = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    y = np.array([0, 1])
+    ax = plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int), X, y, resolution=50)
+    assert len(ax.collections) >= 3  # filled regions, boundary, two classes of points
+    ax = plot_decision_boundary(lambda P: 1 / (1 + np.exp(-P[:, 0])), X, y, resolution=50)
+    xx, yy, points = decision_grid(X, resolution=50)
+    assert points.shape == (2500, 2) and xx.min() == -1.5 and xx.max() == 1.5
+    saved = np.zeros((50, 50))
+    plot_decision_boundary(None, X, y, resolution=50, grid_values=saved)  # snapshots need no predict
