@@ -138,37 +138,31 @@ def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confus
     return ax
 
 
+def _numbered_image_grid(images, title, ncols, size, **imshow_kwargs):
+    """Images (K, H, W) in a grid, each titled with its index; returns the figure."""
+    K = images.shape[0]
+    nrows = -(-K // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < K:
+            ax.imshow(images[k], interpolation="nearest", **imshow_kwargs)
+            ax.set_title(str(k), fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_filters(W, ncols=8, size=0.9, title="Learned filters"):
     """Convolution filters W (F, C, kh, kw) as small images (channel 0), blue negative, red positive."""
     W = np.asarray(W)
-    F = W.shape[0]
-    nrows = -(-F // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     limit = np.abs(W).max()
-    for k, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if k < F:
-            ax.imshow(W[k, 0], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-            ax.set_title(str(k), fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _numbered_image_grid(W[:, 0], title, ncols, size, cmap="RdBu_r", vmin=-limit, vmax=limit)
 
 
 def plot_feature_maps(maps, ncols=8, size=0.9, title="Feature maps"):
-    """Feature maps of one image, (F, H, W), each as a grey image with its filter number."""
-    maps = np.asarray(maps)
-    F = maps.shape[0]
-    nrows = -(-F // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for k, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if k < F:
-            ax.imshow(maps[k], cmap="magma", interpolation="nearest")
-            ax.set_title(str(k), fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    """Feature maps of one image, (F, H, W), each as an image (magma colours) with its filter number."""
+    return _numbered_image_grid(np.asarray(maps), title, ncols, size, cmap="magma")
 
 
 def class_cmap(num_classes=2):
