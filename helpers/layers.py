@@ -70,8 +70,8 @@ class Dense(Layer):
             raise RuntimeError("Dense.backward called before forward")
         if dout.shape != (self.X.shape[0], self.W.shape[1]):
             raise ValueError(f"Dense.backward: expected dout of shape {(self.X.shape[0], self.W.shape[1])}, got {dout.shape}")
-        self.dW[...] = self.X.T @ dout
-        self.db[...] = dout.sum(axis=0)
+        np.matmul(self.X.T, dout, out=self.dW)  # (num_in, N) @ (N, num_out), written in place
+        np.sum(dout, axis=0, out=self.db)
         return dout @ self.W.T
 
     def __repr__(self):
@@ -169,23 +169,28 @@ def conv2d_naive(X, W, b, stride=1, padding=0):
     return out
 
 
-def im2col(X, kh, kw, stride=1, padding=0):
+def im2col(X, kh, kw, stride=1, padding=0, ones_column=False):
     """Every (C, kh, kw) patch of every image as one row: (N, C, H, W) -> (N * Ho * Wo, C * kh * kw).
 
     Rows are ordered by image, then output row, then output column, so the product
     ``im2col(X) @ W.reshape(F, -1).T`` holds the convolution as (N, Ho, Wo, F).
+    ``ones_column=True`` appends a column of ones (for a bias folded into the weights).
     """
     N, C, H, Wd = X.shape
     Ho = _conv_output_size("im2col", H, kh, stride, padding, "height")
     Wo = _conv_output_size("im2col", Wd, kw, stride, padding, "width")
     if padding:
         X = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    cols = np.empty((N, Ho, Wo, C, kh, kw), dtype=X.dtype)
+    K = C * kh * kw
+    rows = np.empty((N, Ho, Wo, K + 1 if ones_column else K), dtype=X.dtype)
+    cols = rows[..., :K].reshape(N, Ho, Wo, C, kh, kw)  # a view into rows
     for i in range(kh):  # kh * kw strided copies, each of one shifted view of all images at once
         for j in range(kw):
             window = X[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride]  # (N, C, Ho, Wo)
             cols[:, :, :, :, i, j] = window.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
-    return cols.reshape(N * Ho * Wo, C * kh * kw)
+    if ones_column:
+        rows[..., K] = 1
+    return rows.reshape(N * Ho * Wo, rows.shape[-1])
 
 
 def col2im(dcols, X_shape, kh, kw, stride=1, padding=0):
@@ -242,17 +247,21 @@ class Conv2D(Layer):
         Ho = _conv_output_size("Conv2D.forward", H, kh, self.stride, self.padding, "height")
         Wo = _conv_output_size("Conv2D.forward", Wd, kw, self.stride, self.padding, "width")
         self.X_shape = X.shape
-        self.cols = im2col(X, kh, kw, self.stride, self.padding)  # (N*Ho*Wo, C*kh*kw)
-        out = self.cols @ self.W.reshape(F, -1).T  # (N*Ho*Wo, F)
-        out += self.b
+        # im2col with one more column of ones: the product then adds the bias too, and backward gets
+        # db from the same product as dW (the bias is a weight whose input is always 1)
+        cols = im2col(X, kh, kw, self.stride, self.padding, ones_column=True)  # (N*Ho*Wo, C*kh*kw + 1)
+        self.cols = cols
+        W_and_b = np.concatenate([self.W.reshape(F, -1), self.b[:, None]], axis=1)  # (F, C*kh*kw + 1)
+        out = cols @ W_and_b.T  # (N*Ho*Wo, F)
         return out.reshape(N, Ho, Wo, F).transpose(0, 3, 1, 2)  # (N, F, Ho, Wo), a view: no copy
 
     def backward(self, dout):
         """dout: (N, F, Ho, Wo) -> dX: (N, C, H, W) (None when needs_input_grad is False); fills dW, db."""
         F, C, kh, kw = self.W.shape
         dmat = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*Ho*Wo, F); free when dout is channels-last
-        self.dW[...] = (dmat.T @ self.cols).reshape(self.W.shape)  # (F, C*kh*kw) -> (F, C, kh, kw)
-        self.db[...] = dmat.sum(axis=0)
+        grads = self.cols.T @ dmat  # (C*kh*kw + 1, F): every patch times the gradient at its position
+        self.dW[...] = grads[:-1].T.reshape(self.W.shape)  # (F, C*kh*kw) -> (F, C, kh, kw)
+        self.db[...] = grads[-1]  # the ones column: db = sum of dout over all positions
         if not self.needs_input_grad:
             return None
         dcols = dmat @ self.W.reshape(F, -1)  # (N*Ho*Wo, C*kh*kw)
@@ -302,13 +311,15 @@ class MaxPool2D(Layer):
         """
         k = self.size
         dX = np.empty_like(self.X, dtype=dout.dtype)  # same memory order as the input; the k*k views below fill it all
-        remaining = np.empty_like(self.out)  # gradient not yet handed to a position, in the layout of
-        np.copyto(remaining, dout)  # the forward pass (dout may arrive C-ordered from Flatten)
+        hit = np.empty_like(self.out, dtype=bool)  # this position holds its window's maximum ...
+        free = np.ones_like(self.out, dtype=bool)  # ... and no earlier position of the window did
         for t in range(k * k):
-            target = dX[:, :, t // k::k, t % k::k]
-            np.multiply(remaining, self.X[:, :, t // k::k, t % k::k] == self.out, out=target)
+            np.equal(self.X[:, :, t // k::k, t % k::k], self.out, out=hit)
+            if t:
+                np.logical_and(hit, free, out=hit)
+            np.multiply(dout, hit, out=dX[:, :, t // k::k, t % k::k])
             if t < k * k - 1:
-                remaining -= target
+                np.greater(free, hit, out=free)  # still free: free and not hit
         return dX
 
     def __repr__(self):

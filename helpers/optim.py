@@ -23,6 +23,7 @@ class SGD:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.velocity = {}  # id(parameter array) -> velocity array of the same shape
+        self._scratch = {}  # id(parameter array) -> buffer for lr * gradient (no new array every step)
 
     def step(self, layers):
         """Update the parameters of every layer in place (in place keeps references valid)."""
@@ -30,12 +31,16 @@ class SGD:
             for name in layer.param_names:
                 p = getattr(layer, name)
                 dp = getattr(layer, "d" + name)
+                step = self._scratch.get(id(p))
+                if step is None:
+                    step = self._scratch[id(p)] = np.empty_like(p)
+                np.multiply(dp, self.lr, out=step)  # lr * dp
                 if self.momentum:
                     v = self.velocity.get(id(p))
                     if v is None:
                         v = self.velocity[id(p)] = np.zeros_like(p)
                     v *= self.momentum
-                    v -= self.lr * dp
+                    v -= step
                     p += v
                 else:
-                    p -= self.lr * dp
+                    p -= step
