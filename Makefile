@@ -36,7 +36,7 @@ $(COLAB_STAMP): pyproject.toml constraints/colab.txt
 	@touch $(COLAB_STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The whole test suite: first with Colab's versions, then with the newest ones (ending with pytest's summary).
 test: test-colab test-main
