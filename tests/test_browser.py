@@ -136,7 +136,7 @@ _NOTEBOOK_STATE = """() => {
   return {cells: cells, kernel: kernel ? kernel.status : 'none'};
 }"""
 
-_PANEL_STATE = """() => Array.from(document.querySelectorAll('.nn-panel')).map(p => ({
+_PANEL_STATE = """() => Array.from(document.querySelectorAll('[data-nn-test=current] .nn-panel')).map(p => ({
   images: Array.from(p.querySelectorAll('img')).map(img => img.src.length + ':' + img.src.slice(-200)).join('|'),
   text: Array.from(p.querySelectorAll('.jp-OutputArea-output, .output_subarea')).map(o => o.innerText).join('|'),
   readouts: Array.from(p.querySelectorAll('.widget-readout')).map(r => r.innerText || r.value),
@@ -176,13 +176,15 @@ def _wait_for_change(page, index, before, timeout=60):
 def test_sliders_work_in_the_browser(path, lab, browser_context):
     base, token = lab
     page = browser_context.new_page()
-    page.goto(f"{base}/lab/tree/{path.name}?token={token}")
+    # a workspace of its own, so JupyterLab does not reopen the notebooks of earlier tests beside it
+    page.goto(f"{base}/lab/workspaces/nn-{path.stem}/tree/{path.name}?token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.content "
                            "&& window.jupyterapp.shell.currentWidget.content.model", timeout=60000)
     page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget.sessionContext; "
                            "return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
                            timeout=60000)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.node.setAttribute('data-nn-test', 'current')")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     _run_all_from_menu(page)
     state = _wait_until_done(page, RUN_ALL_TIMEOUT)
@@ -191,7 +193,8 @@ def test_sliders_work_in_the_browser(path, lab, browser_context):
     assert not errors, f"{path.name}: cells show errors in the browser: {errors}"
 
     expected = _panel_count(path)
-    page.wait_for_function(f"() => document.querySelectorAll('.nn-panel').length >= {expected}", timeout=30000)
+    page.wait_for_function(f"() => document.querySelectorAll('[data-nn-test=current] .nn-panel').length >= {expected}",
+                           timeout=60000)
     panels = page.evaluate(_PANEL_STATE)
     assert len(panels) == expected, f"{path.name}: {expected} panels in the code, {len(panels)} rendered"
     for k, p in enumerate(panels):
@@ -199,7 +202,7 @@ def test_sliders_work_in_the_browser(path, lab, browser_context):
         assert p["images"] or p["text"].strip(), f"{path.name}: panel {k} shows neither a plot nor text"
 
     for k in range(len(panels)):
-        panel = page.locator(".nn-panel").nth(k)
+        panel = page.locator("[data-nn-test=current] .nn-panel").nth(k)
         panel.scroll_into_view_if_needed()
         before = page.evaluate(_PANEL_STATE)[k]
         handle = panel.locator(".noUi-handle, .ui-slider-handle").first
@@ -217,4 +220,5 @@ def test_sliders_work_in_the_browser(path, lab, browser_context):
 
         panel.screenshot(path=str(ARTIFACTS / f"{path.stem}_panel{k + 1}.png"))
     page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
+    page.evaluate("() => { window.jupyterapp.shell.currentWidget.sessionContext.shutdown(); }")  # free its memory
     page.close()
