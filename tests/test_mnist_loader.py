@@ -65,6 +65,16 @@ def isolated(monkeypatch, tmp_path):
     return tmp_path
 
 
+@pytest.fixture
+def copied(isolated):
+    """A private copy of the four real MNIST files, free to damage."""
+    folder = isolated / "copy"
+    folder.mkdir()
+    for name in MNIST_FILES:
+        (folder / name).write_bytes((SHARED / name).read_bytes())
+    return folder
+
+
 def _leftovers(folder):
     return sorted(p.name for p in Path(folder).iterdir()) if Path(folder).exists() else []
 
@@ -152,11 +162,8 @@ def test_labels_must_be_digits(tmp_path):
 
 
 @needs_real
-def test_truncated_file_on_disk_is_reported_by_load_mnist(isolated):
-    folder = isolated / "copy"
-    folder.mkdir()
-    for name in MNIST_FILES:
-        (folder / name).write_bytes((SHARED / name).read_bytes())
+def test_truncated_file_on_disk_is_reported_by_load_mnist(copied):
+    folder = copied
     raw = gzip.decompress((SHARED / SMALL).read_bytes())
     _write_gz(folder / SMALL, raw[:5000])
     with pytest.raises(ValueError, match=f"{SMALL}: truncated: 5000 bytes after decompression, expected 10008"):
@@ -164,11 +171,8 @@ def test_truncated_file_on_disk_is_reported_by_load_mnist(isolated):
 
 
 @needs_real
-def test_a_changed_file_fails_its_checksum(isolated):
-    folder = isolated / "copy"
-    folder.mkdir()
-    for name in MNIST_FILES:
-        (folder / name).write_bytes((SHARED / name).read_bytes())
+def test_a_changed_file_fails_its_checksum(copied):
+    folder = copied
     raw = bytearray(gzip.decompress((SHARED / SMALL).read_bytes()))
     raw[-1] = (raw[-1] + 1) % 10  # still a valid label file, but not the original
     _write_gz(folder / SMALL, bytes(raw))
@@ -200,11 +204,8 @@ def test_scaling_one_hot_and_cache(monkeypatch):
 
 
 @needs_real
-def test_argument_folder_comes_before_nn_data_dir_and_empty_variable_is_unset(monkeypatch, isolated):
-    folder = isolated / "copy"
-    folder.mkdir()
-    for name in MNIST_FILES:
-        (folder / name).write_bytes((SHARED / name).read_bytes())
+def test_argument_folder_comes_before_nn_data_dir_and_empty_variable_is_unset(monkeypatch, isolated, copied):
+    folder = copied
     monkeypatch.setenv("NN_DATA_DIR", str(isolated / "empty"))
     assert datasets._candidate_dirs(folder)[0] == folder
     load_mnist(data_dir=folder, mirrors=[], progress=False)  # found in the argument's folder, nothing downloaded
