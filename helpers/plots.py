@@ -106,10 +106,30 @@ def plot_digits(images, labels=None, predictions=None, ncols=10, size=1.1, title
 
 
 def confusion_matrix(y_true, y_pred, num_classes=10):
-    """Counts C[i, j] of examples of class i predicted as j: (num_classes, num_classes) ints."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    """Counts C[i, j] of examples of class i predicted as j: (num_classes, num_classes) ints.
+
+    y_true, y_pred: (N,) integer labels in 0 .. num_classes - 1 (take ``scores.argmax(axis=1)`` of a
+    network's (N, num_classes) outputs first).
+    """
+    labels = {}
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        values = np.asarray(values)
+        if values.ndim == 2 and values.shape[1] == num_classes:
+            raise ValueError(f"confusion_matrix: {name} should be labels of shape (N,), got scores of shape "
+                             f"{values.shape}; pass {name}.argmax(axis=1)")
+        if values.ndim != 1:
+            raise ValueError(f"confusion_matrix: {name} should be labels of shape (N,), got shape {values.shape}")
+        if values.size and not np.issubdtype(values.dtype, np.integer):
+            if not (np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values))):
+                raise ValueError(f"confusion_matrix: {name} should hold integer labels, got dtype {values.dtype}")
+        values = values.astype(np.int64)  # (uint8 labels * num_classes would overflow)
+        if values.size and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"confusion_matrix: {name} holds labels from {values.min()} to {values.max()}, "
+                             f"expected 0 to {num_classes - 1} (num_classes={num_classes})")
+        labels[name] = values
+    y_true, y_pred = labels["y_true"], labels["y_pred"]
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions")
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels in y_true but {y_pred.shape[0]} in y_pred")
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
@@ -117,18 +137,24 @@ def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confus
     """Rows: the true digit; columns: the network's guess; every count written in its cell.
 
     The colour (viridis, readable in grey and by colour-blind readers) shows counts on a log scale,
-    so the few mistakes off the diagonal are visible next to the thousands of right answers.
+    so the few mistakes off the diagonal are visible next to the thousands of right answers. Counts are
+    written at 10 pt or more (projector size), black on light cells and white on dark ones.
     """
     from matplotlib.colors import LogNorm
 
     C = confusion_matrix(y_true, y_pred, num_classes)
-    ax = _axes(ax, figsize=(6.2, 5.4))
-    im = ax.imshow(np.maximum(C, 0.8), cmap="viridis", norm=LogNorm(vmin=0.8, vmax=max(C.max(), 1)))
+    ax = _axes(ax, figsize=(7.6, 6.6))
+    norm = LogNorm(vmin=0.8, vmax=max(C.max(), 1))
+    cmap = plt.get_cmap("viridis")
+    im = ax.imshow(np.maximum(C, 0.8), cmap=cmap, norm=norm)
+    fontsize = max(10.0, plt.rcParams["font.size"])
     for i in range(num_classes):
         for j in range(num_classes):
             if C[i, j]:
-                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7,
-                        color="k" if C[i, j] > np.sqrt(C.max()) else "w")
+                r, g, b, _ = cmap(norm(C[i, j]))
+                luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b  # relative luminance of the cell's colour
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=fontsize,
+                        color="black" if luminance > 0.4 else "white")
     ax.set_xticks(range(num_classes))
     ax.set_yticks(range(num_classes))
     ax.set_xlabel("predicted")
