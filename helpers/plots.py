@@ -142,6 +142,11 @@ def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confus
     """
     from matplotlib.colors import LogNorm
 
+    def relative_luminance(rgba):  # WCAG relative luminance of an sRGB colour: 0 black, 1 white
+        c = np.asarray(rgba[:3], dtype=float)
+        linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
     C = confusion_matrix(y_true, y_pred, num_classes)
     ax = _axes(ax, figsize=(7.6, 6.6))
     norm = LogNorm(vmin=0.8, vmax=max(C.max(), 1))
@@ -151,10 +156,10 @@ def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confus
     for i in range(num_classes):
         for j in range(num_classes):
             if C[i, j]:
-                r, g, b, _ = cmap(norm(C[i, j]))
-                luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b  # relative luminance of the cell's colour
+                # black or white, whichever contrasts more with the cell (WCAG: white wins below luminance 0.179)
+                dark_cell = relative_luminance(cmap(norm(C[i, j]))) < 0.179
                 ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=fontsize,
-                        color="black" if luminance > 0.4 else "white")
+                        color="white" if dark_cell else "black")
     ax.set_xticks(range(num_classes))
     ax.set_yticks(range(num_classes))
     ax.set_xlabel("predicted")
