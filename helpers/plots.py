@@ -129,7 +129,8 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
         labels[name] = values
     y_true, y_pred = labels["y_true"], labels["y_pred"]
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels in y_true but {y_pred.shape[0]} in y_pred")
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions "
+                         f"(y_true and y_pred must have the same length)")
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
