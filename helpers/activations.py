@@ -75,9 +75,11 @@ def softmax(z, axis=-1):
     if not -z.ndim <= axis < z.ndim:
         check.fail("softmax", "axis", f"an axis of z, from {-z.ndim} to {z.ndim - 1}", repr(axis))
     z_max = z.max(axis=axis, keepdims=True)
+    infinite = np.isinf(z_max)
+    if infinite.any():  # inf - inf is NaN: in such rows the entries equal to the maximum share it all
+        z = np.where(infinite, np.where(z == z_max, 0, -np.inf), z).astype(z.dtype)
+        z_max = np.where(infinite, 0, z_max).astype(z.dtype)
     shifted = z - z_max  # largest entry becomes 0: exp cannot overflow
-    if np.isinf(z_max).any():  # inf - inf is NaN: the infinite entries win outright instead
-        shifted = np.where(np.isinf(z_max), np.where(z == z_max, 0, -np.inf), shifted).astype(z.dtype)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
 

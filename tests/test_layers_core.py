@@ -123,3 +123,54 @@ def test_fit_mismatched_lengths(rng):
     model = Sequential([Dense(2, 2, rng)])
     with pytest.raises(ValueError, match="X has 4 examples but y has 3"):
         fit(model, np.zeros((4, 2)), np.zeros(3, dtype=int), SGD(0.1), num_epochs=1)
+
+
+# --- the reference convolution and pooling -------------------------------------------------------------------
+
+from helpers.layers import Conv2D, MaxPool2D, col2im, conv2d_naive, im2col  # noqa: E402
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (1, 2)])
+def test_conv2d_equals_the_loops_and_passes_the_gradient_check(stride, padding, rng):
+    layer = Conv2D(2, 3, 3, rng, stride=stride, padding=padding, dtype=np.float64)
+    layer.b[...] = rng.normal(size=3)
+    X = rng.normal(size=(2, 2, 5, 6))
+    np.testing.assert_allclose(layer.forward(X), conv2d_naive(X, layer.W, layer.b, stride, padding), atol=1e-12)
+    assert layer.forward(X).flags.c_contiguous  # no channels-last view
+    errors = check_layer(layer, X, rng)
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_im2col_rows_are_patches_in_c_order(rng):
+    X = rng.normal(size=(2, 3, 4, 4))
+    cols = im2col(X, 2, 2)
+    assert cols.shape == (2 * 3 * 3, 3 * 2 * 2)
+    np.testing.assert_array_equal(cols[3 * 3 + 1 * 3 + 2], X[1, :, 1:3, 2:4].reshape(-1))  # image 1, row 1, col 2
+
+
+def test_col2im_is_the_adjoint_of_im2col(rng):
+    # <im2col(X), D> == <X, col2im(D)> for every X and D: the defining property of the backward pass
+    X = rng.normal(size=(2, 2, 5, 5))
+    D = rng.normal(size=im2col(X, 3, 3, 2, 1).shape)
+    assert np.sum(im2col(X, 3, 3, 2, 1) * D) == pytest.approx(np.sum(X * col2im(D, X.shape, 3, 3, 2, 1)))
+
+
+def test_maxpool_forward_backward_and_ties(rng):
+    X = rng.normal(size=(2, 3, 4, 6))
+    layer = MaxPool2D(2)
+    out = layer.forward(X)
+    np.testing.assert_array_equal(out, X.reshape(2, 3, 2, 2, 3, 2).max(axis=(3, 5)))
+    assert check_layer(layer, X, rng)["X"] < 1e-7
+    tied = np.zeros((1, 1, 2, 2))  # four equal values: the gradient goes to the first one only
+    layer.forward(tied)
+    np.testing.assert_array_equal(layer.backward(np.ones((1, 1, 1, 1)))[0, 0], [[1, 0], [0, 0]])
+
+
+def test_dense_backward_is_the_three_lines_of_math(rng):
+    layer = Dense(4, 3, rng)
+    X, dout = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    layer.forward(X)
+    dX = layer.backward(dout)
+    np.testing.assert_allclose(layer.dW, X.T @ dout)
+    np.testing.assert_allclose(layer.db, dout.sum(axis=0))
+    np.testing.assert_allclose(dX, dout @ layer.W.T)
