@@ -214,6 +214,8 @@ def remove_stale_parts(folder):
                 removed.append(part.name)
         except FileNotFoundError:  # another process cleaned it up first
             pass
+        except PermissionError:  # a read-only shared folder: not ours to clean, and harmless to leave
+            pass
     return removed
 
 

@@ -446,3 +446,17 @@ def test_the_notebooks_import_path_still_works():
     from helpers.datasets import load_mnist as via_datasets
 
     assert via_datasets is load_mnist
+
+
+def test_stale_parts_in_a_folder_we_may_not_change_are_left_alone(isolated, monkeypatch):
+    folder = isolated / "shared"
+    folder.mkdir()
+    old = folder / f".{SMALL}.elsewhere-1-abcd.part"
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+
+    def refuse(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)  # as in a read-only hub folder (root would not be refused)
+    assert datasets.remove_stale_parts(folder) == []
