@@ -28,9 +28,13 @@ def sigmoid(z):
     The naive formula's exp(-z) overflows for z < -709; 0.5 (1 + tanh(z / 2)) loses all relative
     accuracy in the left tail (it returns exactly 0 below z = -37, where sigma is still 1e-17).
     """
-    z = _float_array("sigmoid", z)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, np.ones_like(e), e) / (1 + e)
+    return _sigmoid(_float_array("sigmoid", z))
+
+
+def _sigmoid(z):
+    """The math of sigmoid, for a float array z (the Sigmoid layer calls it after its own check)."""
+    e = np.exp(-np.abs(z))  # in (0, 1]
+    return np.where(z >= 0, 1.0, e) / (1 + e)
 
 
 def sigmoid_prime(z):

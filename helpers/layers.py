@@ -16,7 +16,7 @@ The public ``forward``/``backward`` check their input once (``helpers._checks``)
 import numpy as np
 
 from . import _checks as check
-from .activations import sigmoid
+from .activations import _sigmoid
 
 
 class Layer:
@@ -90,7 +90,7 @@ class Sigmoid(Layer):
     """Sigmoid as a layer: out = sigmoid(X), any shape; backward multiplies by out * (1 - out)."""
 
     def _forward(self, X):
-        self.out = sigmoid(X)
+        self.out = _sigmoid(X)
         return self.out
 
     def _backward(self, dout):

@@ -39,19 +39,20 @@ class SGD:
         layers = getattr(layers, "layers", layers)
         if isinstance(layers, (str, np.ndarray)) or not hasattr(layers, "__iter__"):
             check.fail("SGD.step", "layers", "a list of layers (or a Sequential)", check.describe(layers), TypeError)
+        lr = self._lr
         for layer in layers:
             for name in getattr(layer, "param_names", ()):
                 p, dp = getattr(layer, name), getattr(layer, "d" + name)
-                if np.shape(dp) != p.shape:
+                if getattr(dp, "shape", None) != p.shape:
                     check.fail("SGD.step", f"{type(layer).__name__}.d{name}",
                                f"a gradient of the parameter's shape {p.shape}", f"shape {np.shape(dp)}")
                 if self.momentum:
                     v = self._velocity(layer, name, p)
                     v *= self.momentum
                     v += dp  # v = momentum * v + dp
-                    p -= self.lr * v
+                    p -= lr * v
                 else:
-                    p -= self.lr * dp
+                    p -= lr * dp
 
     @staticmethod
     def _velocity(layer, name, p):
