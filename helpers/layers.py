@@ -150,12 +150,14 @@ def _images(fn, X, channels=None):
     return check.array(fn, "X", X, shape=("N", "C" if channels is None else channels, "H", "W"), what="images")
 
 
-def _window(fn, kernel_size, stride, padding):
+def _window(fn, kernel_size, stride, padding, names=("kernel_size", "kernel_size")):
     """(kh, kw), stride and padding checked as whole numbers."""
+    if isinstance(kernel_size, str) or np.ndim(kernel_size) not in (0, 1):
+        check.fail(fn, names[0], "a whole number or a pair (kh, kw)", check.describe(kernel_size), TypeError)
     sizes = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else tuple(kernel_size)
     if len(sizes) != 2:
-        check.fail(fn, "kernel_size", "a whole number or a pair (kh, kw)", check.describe(kernel_size))
-    kh, kw = (check.integer(fn, "kernel_size", k, minimum=1) for k in sizes)
+        check.fail(fn, names[0], "a whole number or a pair (kh, kw)", check.describe(kernel_size))
+    kh, kw = (check.integer(fn, name, k, minimum=1) for name, k in zip(names, sizes))
     return kh, kw, check.integer(fn, "stride", stride, minimum=1), check.integer(fn, "padding", padding, minimum=0)
 
 
@@ -193,7 +195,7 @@ def im2col(X, kh, kw, stride=1, padding=0):
     So ``im2col(X) @ W.reshape(F, -1).T`` holds the convolution as (N * Ho * Wo, F).
     """
     X = _images("im2col", X)
-    kh, kw, stride, padding = _window("im2col", (kh, kw), stride, padding)
+    kh, kw, stride, padding = _window("im2col", (kh, kw), stride, padding, names=("kh", "kw"))
     N, C, H, Wd = X.shape
     Ho = _output_size("im2col", H, kh, stride, padding, "height")
     Wo = _output_size("im2col", Wd, kw, stride, padding, "width")
@@ -214,7 +216,7 @@ def col2im(dcols, X_shape, kh, kw, stride=1, padding=0):
     if np.ndim(X_shape) != 1 or len(X_shape) != 4:
         check.fail("col2im", "X_shape", "the images' shape (N, C, H, W)", check.describe(X_shape))
     N, C, H, Wd = (check.integer("col2im", "X_shape", s, minimum=1) for s in X_shape)
-    kh, kw, stride, padding = _window("col2im", (kh, kw), stride, padding)
+    kh, kw, stride, padding = _window("col2im", (kh, kw), stride, padding, names=("kh", "kw"))
     Ho = _output_size("col2im", H, kh, stride, padding, "height")
     Wo = _output_size("col2im", Wd, kw, stride, padding, "width")
     dcols = check.array("col2im", "dcols", dcols, shape=(N * Ho * Wo, C * kh * kw), floating=True)

@@ -85,6 +85,7 @@ def mnist_cnn(rng, num_filters=32, num_hidden=100):
     """
     from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 
+    check.generator("mnist_cnn", "rng", rng)
     num_filters = check.integer("mnist_cnn", "num_filters", num_filters, minimum=1)
     num_hidden = check.integer("mnist_cnn", "num_hidden", num_hidden, minimum=1)
     num_flat = num_filters * 13 * 13
