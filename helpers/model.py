@@ -7,11 +7,15 @@ import numpy as np
 from . import _checks as check
 from .losses import l2_penalty, softmax_cross_entropy
 
-# Training counts as diverged when the loss (smoothed over recent batches) climbs this many times
-# above its reference: the larger of the first loss and the loss of a model that outputs zeros
-# (ln K for softmax cross-entropy, "chance"). Runs that merely oscillate stay far below it (measured
-# over every slider setting of the notebooks in tests/test_bad_input.py).
-DIVERGENCE_FACTOR = 100.0
+# When training counts as diverged (measured over the slider ranges of notebooks 03-05, see
+# tests/test_bad_input.py): the loss (smoothed over about 10 batches in mini-batch training) is compared with
+# a reference, the larger of the first loss and the loss of a model that outputs zeros (ln K for softmax
+# cross-entropy: "chance"). Runs that recover were seen to jump up to 265 times above it for at most 8 steps
+# in a row; diverging runs reach 1e4 times within about 20 steps, or stay above 100 times for good.
+SPIKE_FACTOR = 1e4  # this far above the reference once: diverged
+STUCK_FACTOR = 100.0  # this far above the reference ...
+STUCK_STEPS = 100  # ... for this many steps in a row: diverged
+UNSCALED = 10.0  # inputs beyond +-10 count as unscaled: then a first epoch no better than chance is reported too
 
 
 class TrainingDiverged(RuntimeError):
@@ -100,8 +104,10 @@ def mnist_cnn(rng, num_filters=32, num_hidden=100):
     ])
 
 
-def _diverged(loss, reference):
-    return not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * reference
+def _diverged(loss, reference, steps_high):
+    """Whether training diverged; also returns the updated count of steps in a row far above the reference."""
+    steps_high = steps_high + 1 if loss > STUCK_FACTOR * reference else 0
+    return not np.isfinite(loss) or loss > SPIKE_FACTOR * reference or steps_high >= STUCK_STEPS, steps_high
 
 
 def _chance(loss_fn, y_hat, y):
@@ -112,12 +118,11 @@ def _chance(loss_fn, y_hat, y):
         return 0.0
 
 
-def _likely_cause(X, lr):
+def _likely_cause(largest, lr):
     """Words for TrainingDiverged: unscaled inputs if they reach far outside [-1, 1], else the learning rate."""
-    largest = float(np.max(np.abs(X)))
-    if largest > 10:
-        return (f"the inputs X reach {largest:g}, far outside [0, 1] or [-1, 1]: scale them, e.g. X / 255 "
-                f"for pixels, then train again (a smaller learning rate than {lr:g} only hides this)")
+    if largest > UNSCALED:
+        return (f"the inputs X reach {largest:g}, far outside [0, 1] or [-1, 1]: scale them (e.g. X / 255 "
+                f"for pixels) and train again")
     return "try a smaller one"
 
 
@@ -194,7 +199,9 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     num_batches = -(-N // batch_size)
     smoothing = 1.0 / min(num_batches, 10)  # full batch: every step counts alone; else ~10 batches
     history = {"loss": [], "acc": [], "val_loss": [], "val_acc": [], "time": []}
-    reference = smoothed = None
+    largest = float(np.max(np.abs(X)))  # how far the inputs reach: the likely cause when they are not scaled
+    chance = reference = smoothed = None
+    steps_high = 0  # steps in a row with the loss far above the reference
     start = time.perf_counter()
     for epoch in range(1, num_epochs + 1):
         if lr_schedule is not None:
@@ -216,12 +223,14 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
                     penalty, reg_grads = l2_penalty([layer.W for layer in weighted], reg)
                     loss += penalty
                 if reference is None:  # the first loss, or chance if that is larger
-                    reference = smoothed = max(loss, _chance(loss_fn, y_hat, y_batch), 1e-12)
+                    chance = _chance(loss_fn, y_hat, y_batch)
+                    reference = smoothed = max(loss, chance, 1e-12)
                     if np.ndim(y_hat) != 2 or y_hat.shape[1] < 2:
                         labels = val_labels = None  # one output column: no classes to count
                 smoothed += smoothing * (loss - smoothed)
-                if _diverged(loss if order is None else smoothed, reference):
-                    raise TrainingDiverged(optimizer.lr, loss, epoch, batch, _likely_cause(X, optimizer.lr))
+                diverged, steps_high = _diverged(loss if order is None else smoothed, reference, steps_high)
+                if diverged or not np.isfinite(loss):
+                    raise TrainingDiverged(optimizer.lr, loss, epoch, batch, _likely_cause(largest, optimizer.lr))
                 # backward
                 model.backward(dout)
                 if reg:
@@ -234,6 +243,10 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
                 correct += int(np.sum(y_hat.argmax(axis=1) == labels[idx]))
             if on_batch is not None:
                 on_batch(epoch, batch, num_batches, loss)
+        if epoch == 1 and largest > UNSCALED and 0 < chance <= total_loss / N:  # unscaled inputs, nothing learned
+            raise TrainingDiverged(optimizer.lr, total_loss / N, epoch, num_batches,
+                                   f"after one epoch the loss is no better than always answering 0 (which scores "
+                                   f"{chance:.4g}), and {_likely_cause(largest, optimizer.lr)}")
         record = {"epoch": epoch, "loss": total_loss / N, "acc": None, "val_loss": None, "val_acc": None,
                   "time": None, "lr": optimizer.lr}
         if labels is not None:

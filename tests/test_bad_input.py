@@ -309,3 +309,113 @@ def test_train_test_split_keeps_every_row_of_regression_targets(rng):
     y = rng.normal(size=10)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.3, rng)
     assert len(y_test) == 3 and sorted(np.concatenate([y_train, y_test])) == sorted(y)
+
+
+# --- divergence: caught when real, never reported when not ------------------------------------------------------
+
+import helpers.model as model_module  # noqa: E402
+from helpers.layers import Sigmoid as SigmoidLayer  # noqa: E402
+from helpers.model import TrainingDiverged  # noqa: E402
+
+
+def moons_net(num_hidden, seed=0):
+    r = np.random.default_rng(seed)
+    return Sequential([Dense(2, num_hidden, r), Tanh(), Dense(num_hidden, 2, r)])
+
+
+def gates_net(num_hidden, seed, output):
+    # notebook 03's build_network
+    r = np.random.default_rng(seed)
+    layers = [Dense(2, num_hidden, r), SigmoidLayer(), Dense(num_hidden, 5, r)]
+    return Sequential(layers + ([SigmoidLayer()] if output == "sigmoid" else []))
+
+
+def test_moons_at_lr_1e6_diverge_and_the_message_names_the_learning_rate():
+    X, y = make_moons(200, 0.2, np.random.default_rng(0))
+    with pytest.raises(TrainingDiverged, match=r"learning rate 1e\+06 \(the loss became .* in epoch 2, batch 1\): try a smaller one") as info:
+        fit(moons_net(3), X, y, SGD(1e6), num_epochs=1000)
+    assert info.value.loss > 1e4 * np.log(2)  # cross-entropy stays finite: caught by its size, not by NaN
+
+
+def test_unscaled_mnist_pixels_at_notebook_05s_lr_name_the_scaling():
+    import os
+    from pathlib import Path
+
+    from helpers.datasets import MNIST_FILES, load_mnist
+
+    folder = Path(os.environ.get("NN_DATA_DIR") or "/nonexistent")
+    if not all((folder / name).is_file() for name in MNIST_FILES):
+        pytest.skip("MNIST files not found: set NN_DATA_DIR to the folder that holds them")
+    X_train, y_train, _, _ = load_mnist(folder)  # 0-255 pixels, not scaled
+    X = X_train[:1000].reshape(1000, 784).astype(np.float32)
+    r = np.random.default_rng(0)
+    net = Sequential([Dense(784, 100, r, dtype=np.float32), SigmoidLayer(), Dense(100, 10, r, dtype=np.float32),
+                      SigmoidLayer()])  # notebook 05's network, learning rate and batch size
+    with pytest.raises(TrainingDiverged, match=r"inputs X reach 255, far outside \[0, 1\] .*X / 255"):
+        fit(net, X, np.eye(10)[y_train[:1000]], SGD(3.0), num_epochs=3, batch_size=10, rng=r, loss_fn=mse)
+    with pytest.raises(TrainingDiverged, match=r"X / 255"):  # and with softmax cross-entropy
+        fit(moons_like_mnist_net(), X, y_train[:1000], SGD(3.0), num_epochs=3, batch_size=10, rng=r)
+
+
+def moons_like_mnist_net():
+    r = np.random.default_rng(1)
+    return Sequential([Dense(784, 30, r, dtype=np.float32), SigmoidLayer(), Dense(30, 10, r, dtype=np.float32)])
+
+
+def _final_ratio_without_the_alarm(make, X, y, lr, num_epochs, **kwargs):
+    """Train with divergence detection off; the last loss over the reference (inf when it overflowed)."""
+    seen = []
+
+    def spy(loss, reference, steps_high):
+        seen.append(loss / reference)
+        return False, 0
+
+    original, model_module._diverged = model_module._diverged, spy
+    try:
+        with np.errstate(all="ignore"):
+            fit(make(), X, y, SGD(lr), num_epochs=num_epochs, **kwargs)
+    except TrainingDiverged:  # overflowed to NaN/inf
+        return np.inf
+    finally:
+        model_module._diverged = original
+    return seen[-1]
+
+
+# Settings from the notebooks' sliders that recover after a spike far above the start (measured: up to 182x)
+# or stay far above it (notebook 03's linear output at lr 2: 110-245x for thousands of epochs).
+NB04 = [(0.5, 10.0, 50, 0.0), (0.0, 10.0, 50, 0.0), (0.2, 10.0, 50, 0.05), (0.2, 5.62, 20, 0.01), (0.0, 0.01, 1, 0.0)]
+NB03 = [(1.585, 16, 2), (1.26, 16, 2), (2.0, 4, 1), (2.2, 4, 0), (0.01, 4, 0)]
+
+
+@pytest.mark.parametrize("noise, lr, num_hidden, reg", NB04)
+def test_notebook_04_sliders_report_divergence_only_when_real(noise, lr, num_hidden, reg):
+    # notebook 04's slider: 200 training moons, hidden 1-50, lr 0.01-10, reg 0-0.05, noise 0-0.5, 1000 epochs
+    X, y = make_moons(1200, noise, np.random.default_rng(0))
+    X, _, y, _ = train_test_split(X, y, 5 / 6, np.random.default_rng(0))
+    try:
+        fit(moons_net(num_hidden), X, y, SGD(lr), num_epochs=1000, reg=reg)
+    except TrainingDiverged:
+        ratio = _final_ratio_without_the_alarm(lambda: moons_net(num_hidden), X, y, lr, 1000, reg=reg)
+        assert ratio > 50, f"reported as diverged, but without the alarm the loss ends at {ratio:.3g}x its start"
+
+
+@pytest.mark.parametrize("lr, num_hidden, seed", NB03)
+def test_notebook_03_linear_output_reports_divergence_only_when_real(lr, num_hidden, seed):
+    # notebook 03's slider: lr 0.01-100, hidden 1-16, seed 0-9, epochs 100-5000, output sigmoid or linear
+    X, Y = logic_gates()
+    kwargs = dict(loss_fn=mse, accuracy=False)
+    try:
+        fit(gates_net(num_hidden, seed, "linear"), X, Y, SGD(lr), num_epochs=5000, **kwargs)
+    except TrainingDiverged as err:
+        ratio = _final_ratio_without_the_alarm(lambda: gates_net(num_hidden, seed, "linear"), X, Y, lr, 5000, **kwargs)
+        assert ratio > 50, f"reported at epoch {err.epoch}, but without the alarm the loss ends at {ratio:.3g}x"
+    else:
+        assert lr < 2, "lr >= 2 with a linear output diverges on these inputs"
+
+
+@pytest.mark.parametrize("lr", [0.01, 1.0, 100.0])
+def test_a_sigmoid_output_never_counts_as_diverged(lr):
+    # With a sigmoid output and halved mse the loss is at most K/2 = 2.5, about 2x its start: never an alarm.
+    X, Y = logic_gates()
+    for num_hidden in (1, 16):
+        fit(gates_net(num_hidden, 0, "sigmoid"), X, Y, SGD(lr), num_epochs=300, loss_fn=mse, accuracy=False)
