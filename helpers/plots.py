@@ -111,21 +111,23 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     y_true, y_pred: (N,) integer labels in 0 .. num_classes - 1 (take ``scores.argmax(axis=1)`` of a
     network's (N, num_classes) outputs first).
     """
+    from ._checks import array, fail, integer
+
+    fn = "confusion_matrix"
+    num_classes = integer(fn, "num_classes", num_classes, minimum=1)
     labels = {}
     for name, values in (("y_true", y_true), ("y_pred", y_pred)):
-        values = np.asarray(values)
+        values = array(fn, name, values, what="labels", allow_empty=True)
         if values.ndim == 2 and values.shape[1] == num_classes:
-            raise ValueError(f"confusion_matrix: {name} should be labels of shape (N,), got scores of shape "
-                             f"{values.shape}; pass {name}.argmax(axis=1)")
+            fail(fn, name, "labels of shape (N,)", f"scores of shape {values.shape}", hint=f"pass {name}.argmax(axis=1)")
         if values.ndim != 1:
-            raise ValueError(f"confusion_matrix: {name} should be labels of shape (N,), got shape {values.shape}")
-        if values.size and not np.issubdtype(values.dtype, np.integer):
-            if not (np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values))):
-                raise ValueError(f"confusion_matrix: {name} should hold integer labels, got dtype {values.dtype}")
+            fail(fn, name, "labels of shape (N,)", f"shape {values.shape}")
+        if values.dtype.kind == "f" and not np.all(values == np.round(values)):  # fractions or NaN
+            fail(fn, name, "whole-number labels", f"dtype {values.dtype} with fractions or NaN")
         values = values.astype(np.int64)  # (uint8 labels * num_classes would overflow)
         if values.size and (values.min() < 0 or values.max() >= num_classes):
-            raise ValueError(f"confusion_matrix: {name} holds labels from {values.min()} to {values.max()}, "
-                             f"expected 0 to {num_classes - 1} (num_classes={num_classes})")
+            fail(fn, name, f"labels from 0 to {num_classes - 1} (num_classes={num_classes})",
+                 f"labels from {values.min()} to {values.max()}")
         labels[name] = values
     y_true, y_pred = labels["y_true"], labels["y_pred"]
     if y_true.shape != y_pred.shape:

@@ -117,24 +117,24 @@ def test_confusion_matrix_uint8_labels_do_not_overflow():
 def test_confusion_matrix_rejects_a_label_beyond_num_classes(argument):
     good, bad = np.array([0, 1, 2]), np.array([0, 1, 10])
     args = (bad, good) if argument == "y_true" else (good, bad)
-    with pytest.raises(ValueError, match=rf"confusion_matrix: {argument} holds labels from 0 to 10, expected 0 to 9"):
+    with pytest.raises(ValueError, match=rf"confusion_matrix: {argument}: expected labels from 0 to 9 \(num_classes=10\), got labels from 0 to 10"):
         confusion_matrix(*args, num_classes=10)
 
 
 def test_confusion_matrix_rejects_negative_labels():
-    with pytest.raises(ValueError, match="y_pred holds labels from -1"):
+    with pytest.raises(ValueError, match="confusion_matrix: y_pred: expected labels from 0 to 1 .*, got labels from -1 to 0"):
         confusion_matrix([0, 1], [0, -1], num_classes=2)
 
 
 def test_confusion_matrix_rejects_scores_and_says_argmax(rng):
     scores = rng.random((5, 10))
-    with pytest.raises(ValueError, match=r"y_pred should be labels of shape \(N,\), got scores of shape \(5, 10\); "
+    with pytest.raises(ValueError, match=r"confusion_matrix: y_pred: expected labels of shape \(N,\), got scores of shape \(5, 10\); "
                                          r"pass y_pred.argmax\(axis=1\)"):
         confusion_matrix(np.arange(5), scores)
 
 
 def test_confusion_matrix_rejects_fractions_and_mismatched_lengths():
-    with pytest.raises(ValueError, match="y_true should hold integer labels, got dtype float64"):
+    with pytest.raises(ValueError, match="confusion_matrix: y_true: expected whole-number labels, got dtype float64"):
         confusion_matrix([0.5, 1.0], [0, 1])
     with pytest.raises(ValueError, match=r"3 labels but 2 predictions \(y_true and y_pred must have the same length\)"):
         confusion_matrix([0, 1, 2], [0, 1])
