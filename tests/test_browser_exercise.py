@@ -118,7 +118,7 @@ def _move_slider_and_read(page, panel):
     return panel.inner_text()
 
 
-def test_a_student_fills_in_the_backward_pass_wrongly_then_rightly(lab03, browser_context):
+def test_a_student_fills_in_the_backward_pass_wrongly_then_rightly(lab03, browser_context):  # noqa: F811
     base, token = lab03
     page = browser_context.new_page()
     page.goto(f"{base}/lab/workspaces/nn-exercise03/tree/{NOTEBOOK.name}?token={token}")
