@@ -102,3 +102,13 @@ def test_the_repository_url_lives_in_pyproject_only():
     for path in stamp_notebooks.notebook_paths():
         text = path.read_text()
         assert stamp_notebooks.colab_url(path.name) in text, f"{path.name}: Colab badge not made from pyproject's URL"
+
+
+def test_colab_python_is_the_same_in_constraints_makefile_and_environment_yml():
+    """constraints/colab.txt records Colab's Python; the Makefile's Colab environment and Binder use it."""
+    pinned = re.search(r"^# python==(\d+\.\d+)\s*$", (ROOT / "constraints" / "colab.txt").read_text(), re.M)
+    assert pinned, "constraints/colab.txt should record Colab's Python as a line '# python==3.X'"
+    make = re.search(r"^COLAB_PYTHON_VERSION\s*:?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    assert make and make.group(1) == pinned.group(1), f"Makefile uses {make and make.group(1)}, Colab has {pinned.group(1)}"
+    conda = re.search(r"^  - python=(\S+)", (ROOT / "environment.yml").read_text(), re.M)
+    assert conda and conda.group(1) == pinned.group(1), f"environment.yml pins {conda and conda.group(1)}"
