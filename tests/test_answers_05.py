@@ -209,3 +209,16 @@ def test_the_panel_function_runs_the_chosen_train_step(digits_namespace):
         digits_namespace["train_step_used"] = saved
     assert len(calls) == 3 * 2000 // 10  # 3 epochs of 200 mini-batches
     assert 0.3 < accuracy <= 1.0
+
+
+@pytest.mark.parametrize("lr, num_hidden", [(0.01, 5), (0.01, 120), (100.0, 5), (100.0, 120)])
+def test_the_panel_function_works_at_the_ends_of_its_sliders(digits_namespace, lr, num_hidden):
+    """Every setting the panel offers draws its figure and returns an accuracy (timing: benchmarks/)."""
+    import matplotlib.pyplot as plt
+
+    source = cell_source(NB, "cell-28")
+    assert 'log_slider(3.0, -2, 2, "learning rate")' in source and 'int_slider(100, 5, 120, "hidden size"' in source
+    accuracy = digits_namespace["show_subset_training"](lr=lr, num_hidden=num_hidden)
+    assert 0.0 <= accuracy <= 1.0
+    assert len(plt.gcf().axes) == 2
+    plt.close("all")
