@@ -270,3 +270,10 @@ def test_try_xnor(stored_run):
     assert right.passed and repr(right).startswith("✓"), repr(right)
     wrong = _try(stored_run, "cell-31", "xnor_learnable = None", "xnor_learnable = True")
     assert wrong.status == "fail" and repr(wrong).startswith("✗")
+
+
+def test_the_notebook_runs_without_its_solution_cell():
+    # the hand-out edition deletes solution cells: nothing later may need them
+    ns, printed = run_notebook(replace={"solution-perceptron_update": ""})
+    assert "perceptron_update_solution" not in ns
+    assert ns["verdict"].status == "missing" and "converged: True" in printed["cell-25"]

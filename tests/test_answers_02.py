@@ -243,3 +243,10 @@ def test_try_xor_output(stored_run):
     assert right.passed and repr(right).startswith("✓")
     wrong = _try(stored_run, "cell-38", "xor_output = None", "xor_output = 1.0")
     assert wrong.status == "fail" and repr(wrong).startswith("✗")
+
+
+def test_the_notebook_runs_without_its_solution_cells():
+    # the hand-out edition deletes solution cells: nothing later may need them
+    ns, printed = run_notebook(replace={f"solution-{name}": "" for name in EXERCISES})
+    assert not any(f"{name}_solution" in ns for name in EXERCISES)
+    assert "outputs: [0.06 0.97 0.97 1.  ]" in printed["cell-32"]
