@@ -91,6 +91,7 @@ def test_unfilled_stubs_fall_back_to_the_reference(stored_run):
     assert ns["d_sigmoid"] is sigmoid_prime
     assert ns["train_step"] is gradient_step_reference
     assert "the course's reference `gradient_step`" in printed["cell-18"]
+    assert "The slope is drawn with the course's reference `sigmoid_derivative`." in printed["cell-15"]
 
 
 def _sig(z):
@@ -149,6 +150,7 @@ def test_the_students_functions_drive_the_later_cells_and_panel(student_run):
     assert ns["train_step"] is ns["gradient_step"]
     assert "training with your `gradient_step`" in printed["cell-18"]
     assert "This panel trains the sigmoid neuron with your `gradient_step`." in printed["cell-32"]
+    assert "The slope is drawn with your `sigmoid_derivative`." in printed["cell-15"]
     calls = []
     student = ns["gradient_step"]
     ns["train_step"] = lambda *args: calls.append(1) or student(*args)
