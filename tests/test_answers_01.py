@@ -277,3 +277,16 @@ def test_the_notebook_runs_without_its_solution_cell():
     ns, printed = run_notebook(replace={"solution-perceptron_update": ""})
     assert "perceptron_update_solution" not in ns
     assert ns["verdict"].status == "missing" and "converged: True" in printed["cell-25"]
+
+
+@pytest.mark.parametrize("lr", [0.001, 1.0])
+@pytest.mark.parametrize("num_steps, gate, seed", [(5, "AND", 0), (1000, "XOR", 19), (5, "NOT", 19),
+                                                   (1000, "NOR", 0)])
+def test_panel_callback_runs_at_the_slider_extremes(stored_run, lr, num_steps, gate, seed):
+    import matplotlib.pyplot as plt
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        run = stored_run[0]["show_perceptron"](lr=lr, num_steps=num_steps, gate=gate, seed=seed)
+    assert len(run.accuracy) == num_steps
+    assert len(plt.gcf().axes) == 2
+    plt.close("all")

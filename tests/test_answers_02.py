@@ -252,3 +252,30 @@ def test_the_notebook_runs_without_its_solution_cells():
     ns, printed = run_notebook(replace={f"solution-{name}": "" for name in EXERCISES})
     assert not any(f"{name}_solution" in ns for name in EXERCISES)
     assert "outputs: [0.06 0.97 0.97 1.  ]" in printed["cell-32"]
+
+
+@pytest.mark.parametrize("lr", [0.01, 1.2, 100.0])
+@pytest.mark.parametrize("num_epochs, gate", [(50, "OR"), (5000, "XOR"), (5000, "NAND")])
+@pytest.mark.parametrize("output", ["sigmoid", "linear"])
+def test_training_panel_runs_or_reports_divergence_at_the_slider_extremes(stored_run, lr, num_epochs, gate, output):
+    import matplotlib.pyplot as plt
+
+    show = stored_run[0]["show_training"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        if output == "linear" and lr > 2 / 1.5931:   # above 2/λ_max the linear neuron must blow up
+            with pytest.raises(TrainingDiverged):
+                show(lr=lr, num_epochs=num_epochs, gate=gate, output=output)
+        else:
+            out = show(lr=lr, num_epochs=num_epochs, gate=gate, output=output)
+            assert out.shape == (4,) and np.all(np.isfinite(out))
+    plt.close("all")
+
+
+@pytest.mark.parametrize("w, b", [(-10.0, -5.0), (0.0, 5.0), (10.0, 0.0), (0.5, -5.0)])
+def test_neuron_panel_runs_at_the_slider_extremes(stored_run, w, b):
+    import matplotlib.pyplot as plt
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        fig = stored_run[0]["show_neuron"](w=w, b=b)
+    assert fig.axes[0].get_title().startswith(f"w = {w:.1f}")
+    plt.close("all")
