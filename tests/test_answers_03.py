@@ -204,3 +204,12 @@ def test_try_it_3_xnor_wrong_answers(ns, capsys, answer, status, key):
     result = _run_answer(ns, "tryit-xnor", "xnor = [None, None, None, None]", f"xnor = {answer}")
     assert result.status == status and result.mistake == key, result.message
     assert "entries right" not in capsys.readouterr().out  # no network trained on a wrong table
+
+
+def test_no_cell_but_the_solution_uses_the_solution():
+    # The hand-out edition deletes the solution cell; the notebook must run without it.
+    from nbcells import cells
+
+    users = [cell_id for cell_id, cell in cells(NB).items()
+             if "backprop_gradients_solution" in "".join(cell["source"]) and cell_id != "solution-backprop_gradients"]
+    assert not users, f"cells {users} use the solution, which the hand-out edition deletes"

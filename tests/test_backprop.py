@@ -2,7 +2,7 @@
 what it says about the output's sigmoid is true, and its figures are readable on a projector.
 
 The notebook's own functions (``train_network``, ``show_training``, ``train_compact``, ...) are taken from the
-notebook itself: its code cells run up to the slider callback (benchmarks/notebook_code.py), so these tests
+notebook itself: its code cells run up to the slider callback (tests/nbcells.py), so these tests
 check exactly what a student runs (with the exercise's stub unfilled: the course's reference backward pass).
 """
 
@@ -10,7 +10,6 @@ import contextlib
 import inspect
 import io
 import json
-import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -24,12 +23,9 @@ from helpers.layers import Dense, Sigmoid
 from helpers.losses import mse
 from helpers.model import Sequential, fit
 from helpers.optim import SGD
-from nbcells import run_cell
+from nbcells import namespace_with, run_cell
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from notebook_code import namespace_with  # noqa: E402
 
 NOTEBOOK = "03_backprop.ipynb"
 NB = "03_backprop"  # the name tests/nbcells.py takes
@@ -41,7 +37,7 @@ XOR = 2
 
 @pytest.fixture(scope="module")
 def nb():
-    return namespace_with(NOTEBOOK, "show_training")
+    return namespace_with(NB, "show_training")
 
 
 def _defaults(fn):
