@@ -246,3 +246,10 @@ def test_the_notebook_never_asks_for_source_edits():
     text = "\n".join("".join(c["source"]) for c in cells)
     for phrase in ("Remove the output's sigmoid in the", "# <- without the sigmoid"):
         assert phrase not in text
+
+
+@pytest.mark.parametrize("lr", [0.1, 100.0])
+def test_the_panels_things_to_try_fail_as_the_text_says(nb, lr):
+    # "a learning rate of 0.1 (too slow for 1000 epochs) or 100 (the sigmoids saturate and learning stalls)"
+    params, history = nb["train_network"](lr=lr)
+    assert _entries_right(nb, params) < 20 and history["loss"][-1] > 0.1
