@@ -86,6 +86,8 @@ MISTAKES = [
      ["dW2", "slope"]),
     (("delta1 = (delta2 @ W2.T) * layer * (1 - layer)", "delta1 = delta2 @ W2.T"), "hidden_slope",
      ["dW1", "slope"]),
+    (("delta1 = (delta2 @ W2.T) * layer * (1 - layer)", "delta1 = (delta2 @ W2.T) * layer"), "hidden_values",
+     ["dW1", "dW2 and db2 are right", "delta1"]),
     (("    delta1 = ", "    W2 -= 4.0 * layer.T @ delta2          # last weights first\n    delta1 = "),
      "changed_input", ["changed W2", "before any update"]),
     (("return dW1, db1, dW2, db2", "return dW2, db2, dW1, db1"), "order", ["(dW1, db1, dW2, db2)"]),
