@@ -253,3 +253,11 @@ def test_the_panels_things_to_try_fail_as_the_text_says(nb, lr):
     # "a learning rate of 0.1 (too slow for 1000 epochs) or 100 (the sigmoids saturate and learning stalls)"
     params, history = nb["train_network"](lr=lr)
     assert _entries_right(nb, params) < 20 and history["loss"][-1] > 0.1
+
+
+def test_the_section_of_notebook_02_that_03_refers_to_exists():
+    title = "Why the output keeps its sigmoid, and what it does not do"
+    ours = "".join("".join(c["source"]) for c in json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())["cells"])
+    theirs = json.loads((ROOT / "notebooks" / "02_sigmoid.ipynb").read_text())["cells"]
+    assert f'its section 6, "{title}"' in ours
+    assert any("".join(c["source"]).startswith(f"## 6. {title}") for c in theirs if c["cell_type"] == "markdown")
