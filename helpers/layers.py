@@ -27,6 +27,8 @@ class Layer:
 
     def forward(self, X):
         X = check.array(f"{type(self).__name__}.forward", "X", X, floating=True)
+        if X.ndim == 0:
+            check.fail(f"{type(self).__name__}.forward", "X", "a batch of shape (N, ...)", "a single number")
         out = self._forward(X)
         self._out_shape = out.shape
         return out
@@ -137,7 +139,7 @@ class Flatten(Layer):
 def _output_size(fn, size, kernel, stride, padding, axis):
     """Output length along one axis: (size + 2 * padding - kernel) // stride + 1, or a ValueError."""
     if size + 2 * padding < kernel:
-        raise ValueError(f"{fn}: kernel {kernel} is larger than the padded input {axis} "
+        raise ValueError(f"{fn}: X: kernel {kernel} is larger than the padded input {axis} "
                          f"{size} + 2*{padding} = {size + 2 * padding}")
     return (size + 2 * padding - kernel) // stride + 1
 

@@ -34,7 +34,7 @@ MUTANTS = [
     ("activations.py", "return (z > 0).astype(z.dtype)", "return (z >= 0).astype(z.dtype)", "relu_prime(0) = 1"),
     # more bugs a careless edit could bring
     ("optim.py", "v += dp  # v = momentum * v + dp", "v -= dp", "momentum velocity with the wrong sign"),
-    ("optim.py", "p -= lr * v", "p -= v", "momentum step without the learning rate"),
+    ("optim.py", "p -= lr * v\n", "p -= v\n", "momentum step without the learning rate"),
     ("optim.py", "state = layer.__dict__.setdefault(\"velocity\", {})", "state = SGD.__dict__.get(\"_shared\") or {}",
      "velocity not kept (momentum lost)"),
     ("layers.py", "self.db = dout.sum(axis=0)  # (num_out,)", "self.db = dout.mean(axis=0)  # (num_out,)",
@@ -50,7 +50,7 @@ MUTANTS = [
     ("layers.py", "self.argmax = windows.argmax(axis=-1)", "self.argmax = windows.argmin(axis=-1)",
      "MaxPool2D routes to the minimum"),
     ("layers.py", "+= \\\n                dcols", "= \\\n                dcols", "col2im overwrites overlapping patches"),
-    ("activations.py", "return np.where(z >= 0, np.ones_like(e), e) / (1 + e)", "return 1 / (1 + np.exp(-z))",
+    ("activations.py", "return np.where(z >= 0, 1.0, e) / (1 + e)", "return 1 / (1 + np.exp(-z))",
      "naive sigmoid (overflows, float32 lost)"),
     ("activations.py", "shifted = z - z_max  # largest", "shifted = z  # largest", "softmax without the shift"),
     ("losses.py", "return 0.5 * float(np.sum(diff * diff)) / N, diff / N", "return float(np.sum(diff * diff)) / N, diff / N",

@@ -92,7 +92,7 @@ CASES = [
      ValueError, r"^Conv2D.forward: X: expected images of shape \(N, 1, H, W\), got shape \(2, 5, 5, 1\)"),
     ("Conv2D of images smaller than the kernel", lambda: Conv2D(1, 2, 5, rng0).forward(np.zeros((1, 1, 3, 8),
                                                                                              np.float32)),
-     ValueError, r"^Conv2D.forward: kernel 5 is larger than the padded input height"),
+     ValueError, r"^Conv2D.forward: X: kernel 5 is larger than the padded input height"),
     ("MaxPool2D of 5x5 images", lambda: MaxPool2D(2).forward(np.zeros((1, 1, 5, 5))), ValueError,
      r"^MaxPool2D.forward: X: pool size 2 does not divide"),
     ("MaxPool2D of a matrix", lambda: MaxPool2D(2).forward(np.zeros((4, 4))), ValueError,
@@ -419,3 +419,70 @@ def test_a_sigmoid_output_never_counts_as_diverged(lr):
     X, Y = logic_gates()
     for num_hidden in (1, 16):
         fit(gates_net(num_hidden, 0, "sigmoid"), X, Y, SGD(lr), num_epochs=300, loss_fn=mse, accuracy=False)
+
+
+# --- property-based: any shape or dtype works or is refused clearly -------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex128, np.str_, object])
+ANY_ARRAY = st.one_of(
+    hnp.arrays(DTYPES, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)),
+    st.lists(st.floats(allow_nan=True), max_size=4),
+    st.text(max_size=3), st.none(), st.integers(-3, 3), st.floats())
+
+
+def _clear_or_works(fn_name, arg_names, call):
+    """Run call(); a ValueError/TypeError/RuntimeError must name the function and one of its arguments."""
+    try:
+        with np.errstate(all="ignore"):
+            call()
+    except (ValueError, TypeError, RuntimeError) as err:
+        message = str(err)
+        assert message.startswith(fn_name), f"{fn_name}: the message does not name the function: {message}"
+        assert any(f": {name}" in message or f"{name}" in message.split(":")[1] for name in arg_names), message
+
+
+def _layers():
+    r = np.random.default_rng(0)
+    return [("Dense", Dense(3, 2, r)), ("Sigmoid", SigmoidLayer()), ("Tanh", Tanh()), ("ReLU", ReLU()),
+            ("Flatten", Flatten()), ("Conv2D", Conv2D(1, 2, 2, r)), ("MaxPool2D", MaxPool2D(2))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(X=ANY_ARRAY, dout=ANY_ARRAY)
+def test_any_input_to_a_layer_works_or_is_refused_clearly(X, dout):
+    for name, layer in _layers():
+        _clear_or_works(f"{name}.forward", ["X"], lambda: layer.forward(X))
+        _clear_or_works(f"{name}.backward", ["dout", "before forward"], lambda: layer.backward(dout))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=ANY_ARRAY, b=ANY_ARRAY)
+def test_any_input_to_the_math_works_or_is_refused_clearly(a, b):
+    for name, fn in [("sigmoid", A.sigmoid), ("relu", A.relu), ("relu_prime", A.relu_prime), ("tanh", A.tanh),
+                     ("step", A.step), ("softmax", A.softmax), ("softmax_jacobian", A.softmax_jacobian)]:
+        _clear_or_works(name, ["z", "axis"], lambda: fn(a))
+    _clear_or_works("mse", ["y_hat", "y"], lambda: mse(a, b))
+    _clear_or_works("softmax_cross_entropy", ["logits", "y"], lambda: softmax_cross_entropy(a, b))
+    _clear_or_works("one_hot", ["y", "num_classes"], lambda: one_hot(a, 3))
+    _clear_or_works("rel_error", ["a", "b"], lambda: rel_error(a, b))
+    _clear_or_works("train_test_split", ["X", "y", "test_fraction"], lambda: train_test_split(a, b, 0.5, rng0))
+
+
+SIZES = st.one_of(st.integers(-2, 5), st.floats(-2, 5), st.text(max_size=2), st.none(), st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=SIZES, m=SIZES, k=SIZES)
+def test_any_size_argument_works_or_is_refused_clearly(n, m, k):
+    _clear_or_works("Dense", ["num_in", "num_out"], lambda: Dense(n, m, rng0))
+    _clear_or_works("Conv2D", ["in_channels", "out_channels", "kernel_size", "stride", "padding"],
+                    lambda: Conv2D(1, 1, n, rng0, stride=m, padding=k))
+    _clear_or_works("MaxPool2D", ["size"], lambda: MaxPool2D(n))
+    _clear_or_works("make_moons", ["n", "noise"], lambda: make_moons(n, m, rng0))
+    _clear_or_works("SGD", ["lr", "momentum"], lambda: SGD(n, momentum=m))
+    _clear_or_works("fit", ["num_epochs", "batch_size", "reg"],
+                    lambda: fit(net(), X4, y4, SGD(0.1), num_epochs=n, batch_size=m, rng=rng0, reg=0.0))
