@@ -84,30 +84,6 @@ class Sequential:
         return f"Sequential([\n  {inner}\n])"
 
 
-def mnist_cnn(rng, num_filters=32, num_hidden=100):
-    """The CNN of notebook 06, float32: (N, 1, 28, 28) images -> (N, 10) scores.
-
-    Conv 3x3 -> max pool 2x2 -> ReLU -> flatten -> dense + ReLU -> dense. The tutorial's order is
-    conv -> ReLU -> pool; since ReLU never changes which value is largest, pooling first computes
-    the same function with a quarter of the ReLU work.
-    """
-    from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
-
-    check.generator("mnist_cnn", "rng", rng)
-    num_filters = check.integer("mnist_cnn", "num_filters", num_filters, minimum=1)
-    num_hidden = check.integer("mnist_cnn", "num_hidden", num_hidden, minimum=1)
-    num_flat = num_filters * 13 * 13
-    return Sequential([
-        Conv2D(1, num_filters, 3, rng, needs_input_grad=False),  # (N, 1, 28, 28) -> (N, F, 26, 26)
-        MaxPool2D(2),  # -> (N, F, 13, 13)
-        ReLU(),
-        Flatten(),  # -> (N, F*13*13)
-        Dense(num_flat, num_hidden, rng, weight_scale=np.sqrt(2.0 / num_flat), dtype=np.float32),
-        ReLU(),
-        Dense(num_hidden, 10, rng, dtype=np.float32),  # -> (N, 10) scores; softmax is in the loss
-    ])
-
-
 def _diverged(loss, reference, steps_high):
     """Whether training diverged; also returns the updated count of steps in a row far above the reference."""
     steps_high = steps_high + 1 if loss > STUCK_FACTOR * reference else 0
@@ -241,7 +217,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
                 model.backward(dout)
                 if reg:
                     for layer, grad in zip(weighted, reg_grads):
-                        layer.dW = layer.dW + grad
+                        np.add(layer.dW, grad, out=layer.dW)  # in place: a layer may hold dW in a buffer
                 # update
                 optimizer.step(model.layers)
             total_loss += loss * len(X_batch)
@@ -269,3 +245,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
         if on_epoch is not None:
             on_epoch(epoch, record)
     return history
+
+
+# mnist_cnn moved to helpers.networks (built from the fast layers); still importable from here.
+from .networks import mnist_cnn  # noqa: E402,F401

@@ -58,7 +58,7 @@ MUTANTS = [
     ("losses.py", "grad = (np.exp(log_p) - Y) / N", "grad = (np.exp(log_p) - Y)", "cross-entropy gradient not averaged"),
     ("losses.py", "return loss, [reg * W for W in weights]", "return loss, [0.5 * reg * W for W in weights]",
      "L2 gradient halved"),
-    ("model.py", "layer.dW = layer.dW + grad", "layer.dW = layer.dW", "fit drops the L2 gradient"),
+    ("model.py", "np.add(layer.dW, grad, out=layer.dW)", "np.add(layer.dW, 0, out=layer.dW)", "fit drops the L2 gradient"),
     ("model.py", "or loss > SPIKE_FACTOR * reference or steps_high >= STUCK_STEPS", "or False",
      "divergence only on NaN/inf (issue 14)"),
     ("model.py", "X = check.array(\"fit\", \"X\", X, floating=True, finite=True)",
