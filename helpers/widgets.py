@@ -57,8 +57,8 @@ def panel(fn, **controls):
     Returns the panel (a VBox); display it as the last expression of a cell. Each redraw replaces
     the previous output, so plots never stack up.
     """
-    if not callable(fn):
-        check.fail("panel", "fn", "a function to call with the sliders' values", check.describe(fn), TypeError)
+    check.function("panel", "fn", fn, f"the sliders' values ({', '.join(controls) or 'none'}) by keyword",
+                   **{name: None for name in controls})
     for name, w in controls.items():
         if not isinstance(w, widgets.ValueWidget):
             check.fail("panel", name, "a slider or drop-down, e.g. int_slider(3, 1, 10, \"size\")",
