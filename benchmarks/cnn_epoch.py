@@ -266,13 +266,20 @@ def main():
     parser.add_argument("--images", type=int, default=60000, help="training images per epoch (default 60000)")
     parser.add_argument("--impl", nargs="+", default=["fast"], help="NumPy implementations: fast, reference")
     parser.add_argument("--no-parts", action="store_true", help="only the whole epochs, no per-part table")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both frameworks (default: the cores this process may use); "
+                             "NumPy's BLAS is limited with threadpoolctl")
     args = parser.parse_args()
+    threads = args.threads or len(os.sched_getaffinity(0))  # the cores this process may use
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
     X, y, _, _ = load_mnist(scale=True, progress=False)
     X = np.ascontiguousarray(X[:args.images].reshape(-1, 1, 28, 28), dtype=np.float32)  # (N, 1, 28, 28)
     y = y[:args.images]
     try:
         import torch
-        torch.set_num_threads(len(os.sched_getaffinity(0)))  # the cores this process may use
+        torch.set_num_threads(threads)
     except ImportError:
         torch = None
     impls = _implementations()

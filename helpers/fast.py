@@ -9,21 +9,22 @@ builds the CNN from them. Read ``helpers.layers`` to learn; read this file to se
 
 What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.py``):
 
-1. ``ConvPoolReLU`` fuses convolution, max pooling and ReLU into one layer, so the convolution's
-   output never exists in full:
-   - the im2col rows are ordered by position in the pooling window first, so the k*k candidates
-     of every window are k*k contiguous blocks; each block is one matrix product away from its
-     convolution values, and pooling is a running maximum over the blocks;
+1. ``ConvPoolReLU`` fuses convolution, max pooling and ReLU into one layer:
+   - the im2col columns are ordered by position in the pooling window first, so the k*k
+     candidates of every window lie in k*k contiguous blocks of the convolution's output, and
+     pooling is a running maximum over whole blocks (contiguous passes, no strided views);
    - the bias is folded into the matrix product (a row of ones under the patches, a column
      ``b`` beside ``W``); ``W`` and ``b`` are views into that one (F, C*kh*kw + 1) matrix;
+   - one matrix product for all blocks in each direction, channel-major ((F, K) @ (K, positions)),
+     the layout OpenBLAS handles best here, and as few BLAS calls as possible;
    - the position of each maximum is kept as a small integer code (uint8), with one more code
-     for "ReLU blocked it", so backward is one masked multiply and one small matrix product per
-     block: no strided scatter, no tie masks, no zero-filled full-size gradient;
-   - channel-major products ((F, K) @ (K, positions)), the layout OpenBLAS handles best here;
+     for "ReLU blocked it", so backward is one masked multiply per block and one matrix product:
+     no strided scatter, no tie masks, no zero-filled full-size gradient;
    - its output is written in (N, C, H, W) order, so ``Flatten`` is free.
 2. ``Dense`` keeps its weights in PyTorch's layout, (num_out, num_in) in memory; ``W`` is the
    transposed view, so it has the reference's shape (num_in, num_out) and values. The products
-   then run 1.3-1.5x faster (``X @ W`` with a (5408, 100) C-ordered W is a slow OpenBLAS path).
+   then run faster (``X @ W`` with a (5408, 100) C-ordered W is a slow OpenBLAS path: 1.1-1.5x
+   for the three products of the 5408 -> 100 layer).
 3. ``Flatten`` reshapes without copying, in both directions.
 4. ``SGD`` updates each parameter in cache-sized blocks: the four passes of a momentum step
    (v *= momentum, v += g, t = lr * v, p -= t) run on one block while it sits in the cache.
@@ -121,12 +122,14 @@ class ConvPoolReLU:
         if self._buffers_for != (N, Hq, Wq):
             F, C, kh, kw = self._shape
             P, K, Mq = self.pool_size ** 2, C * kh * kw, N * Hq * Wq
-            self._cols = np.empty((P, K + 1, Mq), dtype=self._Wb.dtype)  # block t: the patches at window position t
-            self._cols[:, K] = 1  # the row of ones that multiplies b
-            self._z = np.empty((F, Mq), dtype=self._Wb.dtype)  # one block's convolution values
+            dtype = self._Wb.dtype
+            self._cols = np.empty((K + 1, P, Mq), dtype=dtype)  # [:, t]: the patches at window position t
+            self._cols[K] = 1  # the row of ones that multiplies b
+            self._z = np.empty((F, P, Mq), dtype=dtype)  # convolution values, block by block
+            self._top = np.empty((F, Mq), dtype=dtype)  # running maximum over the blocks
             self._code = np.empty((F, Mq), dtype=np.uint8)  # which block won (P: ReLU blocked it)
             self._hit = np.empty((F, Mq), dtype=bool)
-            self._g = np.empty((F, Mq), dtype=self._Wb.dtype)
+            self._mark = np.empty((F, Mq), dtype=np.uint8)
             self._buffers_for = (N, Hq, Wq)
 
     def forward(self, X):
@@ -145,24 +148,30 @@ class ConvPoolReLU:
         if self.padding:
             X = np.pad(X, ((0, 0), (0, 0), (self.padding, self.padding), (self.padding, self.padding)))
         X = np.ascontiguousarray(X)
-        # im2col in window-position-major order: cols[(di, dj), (c, ki, kj), (n, i, j)] is the input
-        # pixel under filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
-        sN, sC, sH, sW = X.strides
-        patches = as_strided(X, shape=(p, p, C, kh, kw, N, Hq, Wq),
-                             strides=(s * sH, s * sW, sC, sH, sW, sN, p * s * sH, p * s * sW), writeable=False)
         P, K = p * p, C * kh * kw
-        np.copyto(self._cols[:, :K].reshape(p, p, C, kh, kw, N, Hq, Wq), patches)
-        # convolution block by block, pooled as it goes: top = running maximum, code = its block
-        top, z, code, hit = np.empty_like(self._z), self._z, self._code, self._hit
-        np.matmul(self._Wb, self._cols[0], out=top)  # (F, K+1) @ (K+1, N*Hq*Wq): block 0 + bias
+        # im2col, window position first: cols[(c, ki, kj), (di, dj), (n, i, j)] is the input pixel under
+        # filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
+        sN, sC, sH, sW = X.strides
+        patches = as_strided(X, shape=(C, kh, kw, p, p, N, Hq, Wq),
+                             strides=(sC, sH, sW, s * sH, s * sW, sN, p * s * sH, p * s * sW), writeable=False)
+        np.copyto(self._cols[:K].reshape(C, kh, kw, p, p, N, Hq, Wq), patches)
+        # every block's convolution in one product (one BLAS call): (F, K+1) @ (K+1, P*N*Hq*Wq), bias included
+        z = self._z
+        np.matmul(self._Wb, self._cols.reshape(K + 1, -1), out=z.reshape(F, -1))
+        # pooling as a running maximum over the blocks; code = the block that holds it. Since t grows,
+        # "code = t where block t is strictly greater" is max(code, t * hit): two fast passes
+        # (np.copyto(code, t, where=hit) is 50x slower). Strictly greater: ties keep the first position.
+        top, code, hit, mark = self._top, self._code, self._hit, self._mark
+        np.copyto(top, z[:, 0])
         code.fill(0)
         for t in range(1, P):
-            np.matmul(self._Wb, self._cols[t], out=z)
-            np.greater(z, top, out=hit)  # strictly greater: on ties the earlier position keeps it
-            np.maximum(top, z, out=top)
-            np.copyto(code, t, where=hit)
+            np.greater(z[:, t], top, out=hit)
+            np.maximum(top, z[:, t], out=top)
+            np.multiply(hit, np.uint8(t), out=mark)
+            np.maximum(code, mark, out=code)
         np.less_equal(top, 0, out=hit)  # ReLU: no gradient where the pooled value is not positive
-        np.copyto(code, P, where=hit)
+        np.multiply(hit, np.uint8(P), out=mark)
+        np.maximum(code, mark, out=code)
         out = np.empty((N, F, Hq, Wq), dtype=top.dtype)
         np.maximum(top.reshape(F, N, Hq, Wq), 0, out=out.transpose(1, 0, 2, 3))  # written (N, F, Hq, Wq)
         return out
@@ -179,28 +188,26 @@ class ConvPoolReLU:
         dout_f = np.empty((F, N, Hq, Wq), dtype=self._Wb.dtype)
         np.copyto(dout_f, dout.transpose(1, 0, 2, 3))  # (F, N, Hq, Wq): the blocks' layout
         dout_f = dout_f.reshape(F, -1)
-        g, hit = self._g, self._hit
-        dXp = None
-        if self.needs_input_grad:
-            dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
+        # the gradient of the convolution values: dout at each window's winner, zero elsewhere
+        dz, hit = self._z, self._hit  # dz reuses the forward's buffer (F, P, N*Hq*Wq)
         for t in range(P):
-            np.equal(self._code, t, out=hit)
-            np.multiply(dout_f, hit, out=g)  # the gradient of block t's convolution values
-            if t == 0:
-                np.matmul(g, self._cols[t].T, out=self._dWb)  # (F, N*Hq*Wq) @ (N*Hq*Wq, K+1)
-            else:
-                self._dWb += g @ self._cols[t].T
-            if dXp is not None:  # col2im for block t: every tap's gradient added back where it read
-                dcols = (self._Wb[:, :K].T @ g).reshape(C, kh, kw, N, Hq, Wq)
-                di, dj = divmod(t, p)
-                for c in range(C):
-                    for ki in range(kh):
-                        for kj in range(kw):
+            np.equal(self._code, np.uint8(t), out=hit)
+            np.multiply(dout_f, hit, out=dz[:, t])
+        dz = dz.reshape(F, -1)
+        np.matmul(dz, self._cols.reshape(K + 1, -1).T, out=self._dWb)  # [dW | db] = dz @ cols^T, one product
+        if not self.needs_input_grad:
+            return None
+        # col2im: every tap's gradient added back where it read its pixel
+        dcols = (self._Wb[:, :K].T @ dz).reshape(C, kh, kw, p, p, N, Hq, Wq)
+        dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
+        for c in range(C):
+            for ki in range(kh):
+                for kj in range(kw):
+                    for di in range(p):
+                        for dj in range(p):
                             r, q = s * di + ki, s * dj + kj
                             dXp[:, c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
-                                += dcols[c, ki, kj]
-        if dXp is None:
-            return None
+                                += dcols[c, ki, kj, di, dj]
         return dXp[:, :, pad:pad + H, pad:pad + Wd]
 
     def __repr__(self):
