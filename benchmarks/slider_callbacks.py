@@ -11,9 +11,7 @@ Run: python benchmarks/slider_callbacks.py [--repeats 10] [notebook-number ...] 
 
 import argparse
 import contextlib
-import functools
 import io
-import json
 import statistics
 import time
 from pathlib import Path
@@ -23,7 +21,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import sys  # noqa: E402
+
 from helpers.model import TrainingDiverged  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from nbcells import namespace_with  # noqa: E402  (runs a notebook's cells up to a function)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 0.3
@@ -48,30 +51,6 @@ CASES = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
-def namespace_with(notebook, function_name):
-    """Execute the code cells of ``notebook`` until ``def function_name`` is defined; return the namespace.
-
-    Cells tagged "setup" are replaced by plain imports, cells that display a panel (tagged
-    "nbval-ignore-output") are skipped, IPython magics (lines starting with % or !) are dropped, and
-    what the cells print is swallowed, so the benchmark prints only its own figures.
-    """
-    path = ROOT / "notebooks" / notebook
-    nb = json.loads(path.read_text())
-    ns = {"__name__": "__notebook__"}
-    exec("import numpy as np\nimport matplotlib.pyplot as plt", ns)
-    for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell["cell_type"] != "code" or "setup" in tags or "nbval-ignore-output" in tags:
-            continue
-        source = "".join(cell["source"])
-        code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(code, f"{path.name}:{cell.get('id')}", "exec"), ns)
-        plt.close("all")
-        if f"def {function_name}(" in source:
-            return ns
-    raise LookupError(f"{path.name} defines no function {function_name!r}: update CASES in {Path(__file__).name}")
 
 
 def time_callback(fn, kwargs, repeats):
