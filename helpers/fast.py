@@ -39,6 +39,8 @@ multiplies).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .optim import SGD as _ReferenceSGD
+
 
 def _check_images(name, X, channels, dtype):
     if not isinstance(X, np.ndarray):
@@ -323,61 +325,54 @@ def _flat(a):
     return None
 
 
-class SGD:
-    """Gradient descent with optional momentum, PyTorch's convention (as helpers.optim.SGD):
+class SGD(_ReferenceSGD):
+    """``helpers.optim.SGD`` (PyTorch's convention, the same settings, checks and velocity state), stepped
+    in cache-sized blocks:
 
     plain:    p -= lr * g
     momentum: v = momentum * v + g;  p -= lr * v   (v starts at zero)
 
-    The velocity is kept with the parameter (on its layer, under the parameter's name), so one
-    optimiser can train several models. ``step(layers)`` updates every parameter in place.
+    The velocity is kept with the parameter, in its layer's ``velocity`` dict as ``helpers.optim.SGD``
+    keeps it, so one optimiser can train several models, and the two optimisers can take turns.
     """
 
-    def __init__(self, lr, momentum=0.0):
-        if not np.isscalar(lr) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"SGD: the learning rate must be a positive number, got {lr!r}")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.lr, self.momentum = float(lr), float(momentum)
-        self._scratch = np.empty(0, dtype=np.float32)
-
-    def _tmp(self, n, dtype):
-        if self._scratch.size < n or self._scratch.dtype != dtype:
-            self._scratch = np.empty(max(n, _BLOCK), dtype=dtype)
-        return self._scratch[:n]
-
     def step(self, layers):
+        """Update the parameters of every layer (or of a model's ``layers``) in place."""
+        layers = getattr(layers, "layers", layers)
         for layer in layers:
             for name in layer.param_names:
                 p, g = getattr(layer, name), getattr(layer, "d" + name)
-                v = None
-                if self.momentum:
-                    state = layer.__dict__.setdefault("_fast_sgd_velocity", {})
-                    v = state.get(name)
-                    if v is None or v.shape != p.shape or v.dtype != p.dtype:
-                        v = state[name] = np.zeros_like(p)  # same memory order as p
+                if g.shape != p.shape:
+                    raise ValueError(f"SGD.step: {type(layer).__name__}.d{name}: expected a gradient of the "
+                                     f"parameter's shape {p.shape}, got shape {g.shape}")
+                v = self._velocity(layer, name, p) if self.momentum else None
                 self._update(p, g, v)
 
     def _update(self, p, g, v):
         lr, mu = self.lr, self.momentum
         pf, gf = _flat(p), _flat(g)
         vf = None if v is None else _flat(v)
-        same_order = pf is not None and gf is not None and p.flags.c_contiguous == g.flags.c_contiguous \
+        in_step = pf is not None and gf is not None and p.flags.c_contiguous == g.flags.c_contiguous \
             and (v is None or (vf is not None and v.flags.c_contiguous == p.flags.c_contiguous))
-        if not same_order:  # small or strided parameters (the convolution's views): whole-array passes
-            pf, gf, vf = p, g, v
-            blocks = [slice(None)]
-            tmp = np.empty_like(p)
-        else:
-            blocks = [slice(i, i + _BLOCK) for i in range(0, pf.size, _BLOCK)]
-            tmp = self._tmp(min(pf.size, _BLOCK), p.dtype)
-        for blk in blocks:
-            t = tmp[:gf[blk].size] if tmp.ndim == 1 else tmp
+        if not in_step:  # strided parameters (the convolution's views into [W | b]): whole-array passes
             if v is None:
-                np.multiply(gf[blk], lr, out=t)
+                p -= lr * g
             else:
-                vb = vf[blk]
+                v *= mu
+                v += g
+                p -= lr * v
+            return
+        tmp = getattr(self, "_tmp", None)  # one scratch block, reused by every step
+        if tmp is None or tmp.dtype != p.dtype:
+            tmp = self._tmp = np.empty(_BLOCK, dtype=p.dtype)
+        for start in range(0, pf.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            t = tmp[:gf[block].size]
+            if v is None:
+                np.multiply(gf[block], lr, out=t)
+            else:
+                vb = vf[block]
                 vb *= mu
-                vb += gf[blk]
+                vb += gf[block]
                 np.multiply(vb, lr, out=t)
-            pf[blk] -= t
+            pf[block] -= t
