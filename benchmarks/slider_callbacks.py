@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import io
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,14 +22,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import sys  # noqa: E402
-
 from helpers.model import TrainingDiverged  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from nbcells import namespace_with  # noqa: E402  (runs a notebook's cells up to a function)
 
-ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 BUDGET = 0.3
 
 # notebook, callback, its default settings, {control: values to try one at a time}
@@ -49,8 +48,6 @@ CASES = [
      dict(lr=[0.01, 100.0], num_hidden=[5, 200])),
     ("06_mnist_cnn.ipynb", "show_prediction", dict(index=0), dict(index=[9999])),
 ]
-
-
 
 
 def time_callback(fn, kwargs, repeats):
@@ -92,7 +89,7 @@ def main():
     for notebook, name, defaults, sweeps in CASES:
         if args.notebooks and notebook[:2] not in args.notebooks:
             continue
-        fn = namespace_with(notebook, name)[name]
+        fn = namespace_with(str(NOTEBOOKS / notebook), name)[name]
         for label, kwargs in settings_of(defaults, sweeps):
             median, slowest, note = time_callback(fn, kwargs, args.repeats)
             worst = max(worst, median / BUDGET)
