@@ -329,3 +329,10 @@ def test_small_fast_cnn_gradient_float64(rng):
         for name in layer.param_names:
             analytic = getattr(layer, "d" + name).copy()
             assert rel_error(analytic, numerical_gradient(loss, getattr(layer, name))) < 1e-6, (layer, name)
+
+
+def test_mnist_cnn_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="mnist_cnn: rng"):
+        mnist_cnn(0)
+    with pytest.raises(ValueError, match="mnist_cnn: num_filters"):
+        mnist_cnn(np.random.default_rng(0), num_filters=0)
