@@ -84,6 +84,31 @@ def numpy_epoch(impl, X, y, seed):
     return time.perf_counter() - start, history["loss"][-1]
 
 
+class _Parts:
+    """Seconds per part, batch by batch; summary() -> {part: (seconds in the epoch, typical seconds)}.
+
+    "typical" is the median batch's time times the number of batches: a machine busy with other work
+    stretches some batches (a preempted part can take 100x its time), and the median batch shows
+    what an epoch costs when nothing else runs.
+    """
+
+    def __init__(self):
+        self.batches, self.now = [], {}
+
+    def add(self, part, seconds):
+        self.now[part] = self.now.get(part, 0.0) + seconds
+
+    def end_batch(self):
+        self.now["total"] = sum(self.now.values())
+        self.batches.append(self.now)
+        self.now = {}
+
+    def summary(self):
+        parts = self.batches[0].keys()
+        return {part: (sum(b[part] for b in self.batches),
+                       statistics.median(b[part] for b in self.batches) * len(self.batches)) for part in parts}
+
+
 def numpy_parts(impl, X, y, seed):
     """One epoch with a clock around every part: {part: seconds} (same batches as fit would draw)."""
     build, make_opt = impl
@@ -91,36 +116,33 @@ def numpy_parts(impl, X, y, seed):
     model = build(rng)
     optimizer = make_opt()
     names = _layer_names(model)
-    parts = {f"{name} forward": 0.0 for name in names}
-    parts.update({f"{name} backward": 0.0 for name in names})
-    parts.update({"loss": 0.0, "optimiser": 0.0, "batch gather": 0.0})
+    parts = _Parts()
     clock = time.perf_counter
     order = rng.permutation(len(X))
-    start = clock()
     for i in range(0, len(X), BATCH):
         t0 = clock()
         idx = order[i:i + BATCH]
         out, yb = X[idx], y[idx]
         t1 = clock()
-        parts["batch gather"] += t1 - t0
+        parts.add("batch gather", t1 - t0)
         for name, layer in zip(names, model.layers):
             out = layer.forward(out)
             t2 = clock()
-            parts[f"{name} forward"] += t2 - t1
+            parts.add(f"{name} forward", t2 - t1)
             t1 = t2
         loss, dout = softmax_cross_entropy(out, yb)
         t2 = clock()
-        parts["loss"] += t2 - t1
+        parts.add("loss", t2 - t1)
         t1 = t2
         for name, layer in zip(reversed(names), reversed(model.layers)):
             dout = layer.backward(dout)
             t2 = clock()
-            parts[f"{name} backward"] += t2 - t1
+            parts.add(f"{name} backward", t2 - t1)
             t1 = t2
         optimizer.step(model.layers)
-        parts["optimiser"] += clock() - t1
-    parts["total"] = clock() - start
-    return parts
+        parts.add("optimiser", clock() - t1)
+        parts.end_batch()
+    return parts.summary()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,46 +194,43 @@ def torch_parts(torch, X, y, seed, init):
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
     M = len(model)
-    parts = {f"{k} forward": 0.0 for k in range(M)}
-    parts.update({f"{k} backward": 0.0 for k in range(M)})
-    parts.update({"loss": 0.0, "optimiser": 0.0, "batch gather": 0.0})
+    parts = _Parts()
     clock = time.perf_counter
     stamps = []
     order = torch.randperm(len(Xt))
-    start = clock()
     for i in range(0, len(Xt), BATCH):
         t0 = clock()
         idx = order[i:i + BATCH]
         out, yb = Xt[idx], yt[idx]
         optimizer.zero_grad()
         t1 = clock()
-        parts["batch gather"] += t1 - t0
+        parts.add("batch gather", t1 - t0)
         outputs = []
         for k, module in enumerate(model):
             out = module(out)
             outputs.append(out)
             t2 = clock()
-            parts[f"{k} forward"] += t2 - t1
+            parts.add(f"{k} forward", t2 - t1)
             t1 = t2
         loss = nn.functional.cross_entropy(out, yb)
         stamps.clear()
         for k, o in enumerate(outputs):  # fires when d loss / d (output of module k) is ready
             o.register_hook(lambda grad, k=k: stamps.append((k, clock())))
         t2 = clock()
-        parts["loss"] += t2 - t1
+        parts.add("loss", t2 - t1)
         t1 = t2
         loss.backward()
         t_end = clock()
         ready = dict(stamps)  # module k's backward runs from ready[k] to ready[k - 1] (or the end)
-        parts["loss"] += ready[M - 1] - t1
+        parts.add("loss", ready[M - 1] - t1)
         for k in range(M - 1, -1, -1):
-            parts[f"{k} backward"] += (ready[k - 1] if k else t_end) - ready[k]
+            parts.add(f"{k} backward", (ready[k - 1] if k else t_end) - ready[k])
         t1 = clock()
         optimizer.step()
         loss.item()
-        parts["optimiser"] += clock() - t1
-    parts["total"] = clock() - start
-    return parts
+        parts.add("optimiser", clock() - t1)
+        parts.end_batch()
+    return parts.summary()
 
 
 def _torch_groups(model):
@@ -231,7 +250,7 @@ def _torch_as_ours(parts, names, groups):
     ours = {key: parts[key] for key in ("loss", "optimiser", "batch gather", "total")}
     for name, group in zip(names, groups):
         for way in ("forward", "backward"):
-            ours[f"{name} {way}"] = sum(parts[f"{k} {way}"] for k in group)
+            ours[f"{name} {way}"] = tuple(sum(parts[f"{k} {way}"][j] for k in group) for j in (0, 1))
     return ours
 
 
@@ -266,13 +285,20 @@ def main():
     parser.add_argument("--images", type=int, default=60000, help="training images per epoch (default 60000)")
     parser.add_argument("--impl", nargs="+", default=["fast"], help="NumPy implementations: fast, reference")
     parser.add_argument("--no-parts", action="store_true", help="only the whole epochs, no per-part table")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both frameworks (default: the cores this process may use); "
+                             "NumPy's BLAS is limited with threadpoolctl")
     args = parser.parse_args()
+    threads = args.threads or len(os.sched_getaffinity(0))  # the cores this process may use
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
     X, y, _, _ = load_mnist(scale=True, progress=False)
     X = np.ascontiguousarray(X[:args.images].reshape(-1, 1, 28, 28), dtype=np.float32)  # (N, 1, 28, 28)
     y = y[:args.images]
     try:
         import torch
-        torch.set_num_threads(len(os.sched_getaffinity(0)))  # the cores this process may use
+        torch.set_num_threads(threads)
     except ImportError:
         torch = None
     impls = _implementations()
@@ -297,7 +323,8 @@ def main():
             if torch:
                 parts["PyTorch"].append(torch_parts(torch, X, y, r, first(np.random.default_rng(r))))
             print(f"  repeat {r + 1}  per-part epochs: "
-                  + ", ".join(f"{n} {p[-1]['total']:.2f} s" for n, p in parts.items()), flush=True)
+                  + ", ".join(f"{n} {p[-1]['total'][0]:.2f} s (typical {p[-1]['total'][1]:.2f} s)"
+                           for n, p in parts.items()), flush=True)
 
     print("\nwhole epoch (fit for NumPy), seconds: median [min-max]")
     for name, values in epochs.items():
@@ -325,14 +352,28 @@ def _parts_table(name, model, ours, theirs):
               f"summed per layer of ours ({', '.join('+'.join(TORCH_MODULES[k] for k in g) for g in groups)})")
     else:
         print(f"\nper part, NumPy {name}, seconds per epoch: median [min-max]")
-    print(f"  {'part':32s}{'NumPy ' + name:>24s}" + (f"{'PyTorch':>24s}{'ratio':>8s}" if theirs else ""))
+    print("  (per part: the epoch's seconds, median over the repeats [min-max]; then the typical epoch,"
+          " from the median batch, which load stretches least)")
+    head = f"  {'part':26s}{'NumPy ' + name:>23s}"
+    if theirs:
+        head += f"{'PyTorch':>23s}{'ratio':>7s}  |{'typical: NumPy':>15s}{'PyTorch':>9s}{'ratio':>7s}"
+    print(head)
     for row in rows:
-        med, lo, hi = _median_range([p[row] for p in ours])
-        line = f"  {row:32s}{med:9.3f} [{lo:6.3f}-{hi:6.3f}]"
+        med, lo, hi = _median_range([p[row][0] for p in ours])
+        typ = statistics.median(p[row][1] for p in ours)
+        line = f"  {row:26s}{med:8.3f} [{lo:6.3f}-{hi:6.3f}]"
         if theirs:
-            tmed, tlo, thi = _median_range([p[row] for p in theirs])
-            line += f"{tmed:9.3f} [{tlo:6.3f}-{thi:6.3f}]" + (f"{med / tmed:7.2f}x" if tmed > 1e-3 else f"{'-':>8s}")
+            tmed, tlo, thi = _median_range([p[row][0] for p in theirs])
+            ttyp = statistics.median(p[row][1] for p in theirs)
+            line += f"{tmed:8.3f} [{tlo:6.3f}-{thi:6.3f}]" + _ratio(med, tmed)
+            line += f"  |{typ:15.3f}{ttyp:9.3f}" + _ratio(typ, ttyp)
+        else:
+            line += f"  |{typ:15.3f}"
         print(line)
+
+
+def _ratio(a, b):
+    return f"{a / b:6.2f}x" if b > 1e-3 else f"{'-':>7s}"
 
 
 if __name__ == "__main__":

@@ -1,18 +1,20 @@
 """Time every slider callback of the notebooks at its defaults and at the ends of every slider (budget 0.3 s).
 
-The budget holds at every setting a slider offers, so each callback is timed at its default settings,
-then with one control at a time moved to each value in its row of CASES (the slider's ends, every
-dropdown option) and the others at their defaults. A notebook is run up to the cell that defines the
-callback first (cells tagged "setup" replaced by plain imports, panels not displayed), which for 05
-and 06 includes their training (a minute or two).
+The budget holds at every setting a slider offers. The settings are read from each notebook's own
+``panel(callback, name=slider(...), ...)`` cell, so they follow the notebook: the callback is timed at
+the panel's defaults, then with one control at a time moved to each end of its slider (or to each
+other option of a dropdown) and the others at their defaults. A notebook is run up to the cell that
+defines the callback first (tests/nbcells.py), which for 05 and 06 includes their training.
 
 Run: python benchmarks/slider_callbacks.py [--repeats 10] [notebook-number ...]   e.g. ... 03 04
 """
 
 import argparse
+import ast
 import contextlib
 import io
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,36 +23,56 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import sys  # noqa: E402
-
 from helpers.model import TrainingDiverged  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from nbcells import namespace_with  # noqa: E402  (runs a notebook's cells up to a function)
+from nbcells import cells, namespace_with  # noqa: E402  (runs a notebook's cells up to a function)
 
-ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 BUDGET = 0.3
 
-# notebook, callback, its default settings, {control: values to try one at a time}
-# (the values are the sliders' ends as the notebook's panel(...) cell sets them, and every dropdown option)
+# Every (notebook, callback) with a slider panel; the settings come from the panel cell.
 CASES = [
-    ("01_perceptron.ipynb", "show_perceptron", dict(lr=0.1, num_steps=100, gate="AND", seed=0),
-     dict(lr=[0.001, 1.0], num_steps=[5, 1000], gate=["OR", "NAND", "NOR", "NOT", "XOR"], seed=[19])),
-    ("02_sigmoid.ipynb", "show_neuron", dict(w=1.0, b=0.0),
-     dict(w=[-10.0, 10.0], b=[-5.0, 5.0])),
-    ("02_sigmoid.ipynb", "show_training", dict(lr=2.0, num_epochs=2000, gate="OR", output="sigmoid"),
-     dict(lr=[0.01, 100.0], num_epochs=[50, 5000], gate=["AND", "NAND", "NOR", "XOR"], output=["linear"])),
-    ("03_backprop.ipynb", "show_training", dict(lr=4.0, num_hidden=4, num_epochs=1000, seed=0, output="sigmoid"),
-     dict(lr=[0.01, 100.0], num_hidden=[1, 16], num_epochs=[100, 5000], seed=[9], output=["linear"])),
-    ("04_moons_softmax.ipynb", "show_boundary", dict(num_hidden=3, lr=2.0, reg=1e-3, noise=0.2),
-     dict(num_hidden=[1, 50], lr=[0.01, 10.0], reg=[0.0, 0.05], noise=[0.0, 0.5])),
-    ("04_moons_softmax.ipynb", "show_snapshot", dict(step=0), dict()),
-    ("05_digits_dense.ipynb", "show_subset_training", dict(lr=3.0, num_hidden=100),
-     dict(lr=[0.01, 100.0], num_hidden=[5, 200])),
-    ("06_mnist_cnn.ipynb", "show_prediction", dict(index=0), dict(index=[9999])),
+    ("01_perceptron.ipynb", "show_perceptron"),
+    ("02_sigmoid.ipynb", "show_neuron"),
+    ("02_sigmoid.ipynb", "show_training"),
+    ("03_backprop.ipynb", "show_training"),
+    ("04_moons_softmax.ipynb", "show_boundary"),
+    ("04_moons_softmax.ipynb", "show_snapshot"),
+    ("05_digits_dense.ipynb", "show_subset_training"),
+    ("06_mnist_cnn.ipynb", "show_prediction"),
 ]
 
 
+def panel_controls(notebook, callback, ns):
+    """{control: (default, [other values to try])} from the notebook's ``panel(callback, ...)`` cell.
+
+    The sliders' arguments are evaluated in ``ns`` (the notebook's namespace), so ``len(saved) - 1``
+    works. log_slider(value, min_exp, max_exp) tries 10**min_exp and 10**max_exp; int_slider and
+    float_slider(value, min, max) try min and max; dropdown(options, value) tries every other option.
+    """
+    for cell in cells(str(NOTEBOOKS / notebook)).values():
+        if cell["cell_type"] != "code" or "panel(" not in "".join(cell["source"]):
+            continue
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith("%"))
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "panel" and node.args
+                    and getattr(node.args[0], "id", None) == callback):
+                controls = {}
+                for kw in node.keywords:
+                    kind = kw.value.func.id
+                    args = [eval(compile(ast.Expression(a), notebook, "eval"), ns) for a in kw.value.args]
+                    if kind == "log_slider":
+                        controls[kw.arg] = (args[0], [10.0 ** args[1], 10.0 ** args[2]])
+                    elif kind in ("int_slider", "float_slider"):
+                        controls[kw.arg] = (args[0], [args[1], args[2]])
+                    elif kind == "dropdown":
+                        controls[kw.arg] = (args[1], [o for o in args[0] if o != args[1]])
+                    else:
+                        raise LookupError(f"{notebook}: panel({callback}, ...) has a control {kind}() this "
+                                          f"benchmark does not know; add it to panel_controls")
+                return controls
+    raise LookupError(f"{notebook} has no panel({callback}, ...) cell: update CASES in {Path(__file__).name}")
 
 
 def time_callback(fn, kwargs, repeats):
@@ -73,12 +95,16 @@ def time_callback(fn, kwargs, repeats):
     return statistics.median(times), max(times), note
 
 
-def settings_of(defaults, sweeps):
-    """The defaults, then one control at a time at each of its values: [(label, kwargs), ...]."""
+def settings_of(controls):
+    """The defaults, then one control at a time at each of its other values: [(label, kwargs), ...]."""
+    defaults = {name: default for name, (default, _) in controls.items()}
     out = [("defaults", dict(defaults))]
-    for name, values in sweeps.items():
+    for name, (_, values) in controls.items():
         for value in values:
-            out.append((f"{name}={value}", {**defaults, name: value}))
+            if value == defaults[name]:
+                continue
+            out.append((f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}",
+                        {**defaults, name: value}))
     return out
 
 
@@ -89,11 +115,12 @@ def main():
     args = parser.parse_args()
     print(f"{'notebook':24s} {'callback':22s} {'setting':22s} {'median':>8s} {'max':>8s} {'/budget':>8s}")
     worst = 0.0
-    for notebook, name, defaults, sweeps in CASES:
+    for notebook, name in CASES:
         if args.notebooks and notebook[:2] not in args.notebooks:
             continue
-        fn = namespace_with(notebook, name)[name]
-        for label, kwargs in settings_of(defaults, sweeps):
+        ns = namespace_with(str(NOTEBOOKS / notebook), name)
+        fn = ns[name]
+        for label, kwargs in settings_of(panel_controls(notebook, name, ns)):
             median, slowest, note = time_callback(fn, kwargs, args.repeats)
             worst = max(worst, median / BUDGET)
             flag = ("  over budget" if median > BUDGET else "") + note

@@ -9,34 +9,45 @@ builds the CNN from them. Read ``helpers.layers`` to learn; read this file to se
 
 What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.py``):
 
-1. ``ConvPoolReLU`` fuses convolution, max pooling and ReLU into one layer, so the convolution's
-   output never exists in full:
-   - the im2col rows are ordered by position in the pooling window first, so the k*k candidates
-     of every window are k*k contiguous blocks; each block is one matrix product away from its
-     convolution values, and pooling is a running maximum over the blocks;
+1. ``ConvPoolReLU`` fuses convolution, max pooling and ReLU into one layer:
+   - the im2col columns are ordered by position in the pooling window first, so the k*k
+     candidates of every window lie in k*k contiguous blocks of the convolution's output, and
+     pooling is a running maximum over whole blocks (contiguous passes, no strided views);
    - the bias is folded into the matrix product (a row of ones under the patches, a column
      ``b`` beside ``W``); ``W`` and ``b`` are views into that one (F, C*kh*kw + 1) matrix;
+   - channel-major matrix products ((F, K) @ (K, positions)), in cache-sized chunks of positions;
    - the position of each maximum is kept as a small integer code (uint8), with one more code
-     for "ReLU blocked it", so backward is one masked multiply and one small matrix product per
-     block: no strided scatter, no tie masks, no zero-filled full-size gradient;
-   - channel-major products ((F, K) @ (K, positions)), the layout OpenBLAS handles best here;
+     for "ReLU blocked it", so backward is one masked multiply per block and the products:
+     no strided scatter, no tie masks, no zero-filled full-size gradient;
    - its output is written in (N, C, H, W) order, so ``Flatten`` is free.
 2. ``Dense`` keeps its weights in PyTorch's layout, (num_out, num_in) in memory; ``W`` is the
-   transposed view, so it has the reference's shape (num_in, num_out) and values. The products
-   then run 1.3-1.5x faster (``X @ W`` with a (5408, 100) C-ordered W is a slow OpenBLAS path).
+   transposed view, so it has the reference's shape (num_in, num_out) and values. For the
+   5408 -> 100 layer with a batch of 32 the forward product then runs about 1.3x faster and the
+   input gradient about 1.5x (``X @ W`` with a C-ordered (5408, 100) W is a slow OpenBLAS path);
+   the weight gradient takes about the same time either way.
 3. ``Flatten`` reshapes without copying, in both directions.
 4. ``SGD`` updates each parameter in cache-sized blocks: the four passes of a momentum step
    (v *= momentum, v += g, t = lr * v, p -= t) run on one block while it sits in the cache.
 5. Buffers are allocated once per batch shape and reused (no new memory every step).
 
-Measured and left out: splitting the batch across the two cores with a thread pool (slower on
-a loaded machine: the passes here take 10-70 microseconds, about what handing work to a thread
-costs); a flat-index scatter for the pooling backward (``np.put`` is slower than four masked
-multiplies).
+Measured and left out: splitting work across the two cores with a thread pool (the optimiser
+step took 410 microseconds with two threads against 367 with one: each pass here is only
+10-70 microseconds, about what handing work to a thread costs); a flat-index scatter for the
+pooling backward (``np.put`` of one batch's gradients took 440 microseconds, the four masked
+multiplies 160).
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from .optim import SGD as _ReferenceSGD
+
+
+# Positions per matrix product in ConvPoolReLU: with K = 10 rows of patches, one product over all
+# 4 * 32 * 169 positions of a batch took 220 (forward) and 370 (dW) microseconds on one core, the
+# same in chunks of 2048 positions (about 1 MB each) 150 and 215; OpenBLAS also keeps products this
+# small on one thread, which spares the threads' hand-over.
+_CHUNK = 2048
 
 
 def _check_images(name, X, channels, dtype):
@@ -121,12 +132,14 @@ class ConvPoolReLU:
         if self._buffers_for != (N, Hq, Wq):
             F, C, kh, kw = self._shape
             P, K, Mq = self.pool_size ** 2, C * kh * kw, N * Hq * Wq
-            self._cols = np.empty((P, K + 1, Mq), dtype=self._Wb.dtype)  # block t: the patches at window position t
-            self._cols[:, K] = 1  # the row of ones that multiplies b
-            self._z = np.empty((F, Mq), dtype=self._Wb.dtype)  # one block's convolution values
+            dtype = self._Wb.dtype
+            self._cols = np.empty((K + 1, P, Mq), dtype=dtype)  # [:, t]: the patches at window position t
+            self._cols[K] = 1  # the row of ones that multiplies b
+            self._z = np.empty((F, P, Mq), dtype=dtype)  # convolution values, block by block
+            self._top = np.empty((F, Mq), dtype=dtype)  # running maximum over the blocks
             self._code = np.empty((F, Mq), dtype=np.uint8)  # which block won (P: ReLU blocked it)
             self._hit = np.empty((F, Mq), dtype=bool)
-            self._g = np.empty((F, Mq), dtype=self._Wb.dtype)
+            self._mark = np.empty((F, Mq), dtype=np.uint8)
             self._buffers_for = (N, Hq, Wq)
 
     def forward(self, X):
@@ -145,24 +158,33 @@ class ConvPoolReLU:
         if self.padding:
             X = np.pad(X, ((0, 0), (0, 0), (self.padding, self.padding), (self.padding, self.padding)))
         X = np.ascontiguousarray(X)
-        # im2col in window-position-major order: cols[(di, dj), (c, ki, kj), (n, i, j)] is the input
-        # pixel under filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
-        sN, sC, sH, sW = X.strides
-        patches = as_strided(X, shape=(p, p, C, kh, kw, N, Hq, Wq),
-                             strides=(s * sH, s * sW, sC, sH, sW, sN, p * s * sH, p * s * sW), writeable=False)
         P, K = p * p, C * kh * kw
-        np.copyto(self._cols[:, :K].reshape(p, p, C, kh, kw, N, Hq, Wq), patches)
-        # convolution block by block, pooled as it goes: top = running maximum, code = its block
-        top, z, code, hit = np.empty_like(self._z), self._z, self._code, self._hit
-        np.matmul(self._Wb, self._cols[0], out=top)  # (F, K+1) @ (K+1, N*Hq*Wq): block 0 + bias
+        # im2col, window position first: cols[(c, ki, kj), (di, dj), (n, i, j)] is the input pixel under
+        # filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
+        sN, sC, sH, sW = X.strides
+        patches = as_strided(X, shape=(C, kh, kw, p, p, N, Hq, Wq),
+                             strides=(sC, sH, sW, s * sH, s * sW, sN, p * s * sH, p * s * sW), writeable=False)
+        np.copyto(self._cols[:K].reshape(C, kh, kw, p, p, N, Hq, Wq), patches)
+        # every block's convolution: (F, K+1) @ (K+1, P*N*Hq*Wq), bias included, in cache-sized chunks
+        z = self._z
+        cols, z2 = self._cols.reshape(K + 1, -1), z.reshape(F, -1)
+        for start in range(0, cols.shape[1], _CHUNK):
+            chunk = slice(start, start + _CHUNK)
+            np.matmul(self._Wb, cols[:, chunk], out=z2[:, chunk])
+        # pooling as a running maximum over the blocks; code = the block that holds it. Since t grows,
+        # "code = t where block t is strictly greater" is max(code, t * hit): two fast passes
+        # (np.copyto(code, t, where=hit) is 50x slower). Strictly greater: ties keep the first position.
+        top, code, hit, mark = self._top, self._code, self._hit, self._mark
+        np.copyto(top, z[:, 0])
         code.fill(0)
         for t in range(1, P):
-            np.matmul(self._Wb, self._cols[t], out=z)
-            np.greater(z, top, out=hit)  # strictly greater: on ties the earlier position keeps it
-            np.maximum(top, z, out=top)
-            np.copyto(code, t, where=hit)
+            np.greater(z[:, t], top, out=hit)
+            np.maximum(top, z[:, t], out=top)
+            np.multiply(hit, np.uint8(t), out=mark)
+            np.maximum(code, mark, out=code)
         np.less_equal(top, 0, out=hit)  # ReLU: no gradient where the pooled value is not positive
-        np.copyto(code, P, where=hit)
+        np.multiply(hit, np.uint8(P), out=mark)
+        np.maximum(code, mark, out=code)
         out = np.empty((N, F, Hq, Wq), dtype=top.dtype)
         np.maximum(top.reshape(F, N, Hq, Wq), 0, out=out.transpose(1, 0, 2, 3))  # written (N, F, Hq, Wq)
         return out
@@ -179,28 +201,32 @@ class ConvPoolReLU:
         dout_f = np.empty((F, N, Hq, Wq), dtype=self._Wb.dtype)
         np.copyto(dout_f, dout.transpose(1, 0, 2, 3))  # (F, N, Hq, Wq): the blocks' layout
         dout_f = dout_f.reshape(F, -1)
-        g, hit = self._g, self._hit
-        dXp = None
-        if self.needs_input_grad:
-            dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
+        # the gradient of the convolution values: dout at each window's winner, zero elsewhere
+        dz, hit = self._z, self._hit  # dz reuses the forward's buffer (F, P, N*Hq*Wq)
         for t in range(P):
-            np.equal(self._code, t, out=hit)
-            np.multiply(dout_f, hit, out=g)  # the gradient of block t's convolution values
-            if t == 0:
-                np.matmul(g, self._cols[t].T, out=self._dWb)  # (F, N*Hq*Wq) @ (N*Hq*Wq, K+1)
-            else:
-                self._dWb += g @ self._cols[t].T
-            if dXp is not None:  # col2im for block t: every tap's gradient added back where it read
-                dcols = (self._Wb[:, :K].T @ g).reshape(C, kh, kw, N, Hq, Wq)
-                di, dj = divmod(t, p)
-                for c in range(C):
-                    for ki in range(kh):
-                        for kj in range(kw):
+            np.equal(self._code, np.uint8(t), out=hit)
+            np.multiply(dout_f, hit, out=dz[:, t])
+        # [dW | db] = dz @ cols^T, summed over cache-sized chunks of positions
+        dz, cols = dz.reshape(F, -1), self._cols.reshape(K + 1, -1)
+        part = np.empty_like(self._dWb)
+        for start in range(0, cols.shape[1], _CHUNK):
+            chunk = slice(start, start + _CHUNK)
+            np.matmul(dz[:, chunk], cols[:, chunk].T, out=self._dWb if start == 0 else part)
+            if start:
+                self._dWb += part
+        if not self.needs_input_grad:
+            return None
+        # col2im: every tap's gradient added back where it read its pixel
+        dcols = (self._Wb[:, :K].T @ dz).reshape(C, kh, kw, p, p, N, Hq, Wq)
+        dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
+        for c in range(C):
+            for ki in range(kh):
+                for kj in range(kw):
+                    for di in range(p):
+                        for dj in range(p):
                             r, q = s * di + ki, s * dj + kj
                             dXp[:, c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
-                                += dcols[c, ki, kj]
-        if dXp is None:
-            return None
+                                += dcols[c, ki, kj, di, dj]
         return dXp[:, :, pad:pad + H, pad:pad + Wd]
 
     def __repr__(self):
@@ -316,61 +342,54 @@ def _flat(a):
     return None
 
 
-class SGD:
-    """Gradient descent with optional momentum, PyTorch's convention (as helpers.optim.SGD):
+class SGD(_ReferenceSGD):
+    """``helpers.optim.SGD`` (PyTorch's convention, the same settings, checks and velocity state), stepped
+    in cache-sized blocks:
 
     plain:    p -= lr * g
     momentum: v = momentum * v + g;  p -= lr * v   (v starts at zero)
 
-    The velocity is kept with the parameter (on its layer, under the parameter's name), so one
-    optimiser can train several models. ``step(layers)`` updates every parameter in place.
+    The velocity is kept with the parameter, in its layer's ``velocity`` dict as ``helpers.optim.SGD``
+    keeps it, so one optimiser can train several models, and the two optimisers can take turns.
     """
 
-    def __init__(self, lr, momentum=0.0):
-        if not np.isscalar(lr) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"SGD: the learning rate must be a positive number, got {lr!r}")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.lr, self.momentum = float(lr), float(momentum)
-        self._scratch = np.empty(0, dtype=np.float32)
-
-    def _tmp(self, n, dtype):
-        if self._scratch.size < n or self._scratch.dtype != dtype:
-            self._scratch = np.empty(max(n, _BLOCK), dtype=dtype)
-        return self._scratch[:n]
-
     def step(self, layers):
+        """Update the parameters of every layer (or of a model's ``layers``) in place."""
+        layers = getattr(layers, "layers", layers)
         for layer in layers:
             for name in layer.param_names:
                 p, g = getattr(layer, name), getattr(layer, "d" + name)
-                v = None
-                if self.momentum:
-                    state = layer.__dict__.setdefault("_fast_sgd_velocity", {})
-                    v = state.get(name)
-                    if v is None or v.shape != p.shape or v.dtype != p.dtype:
-                        v = state[name] = np.zeros_like(p)  # same memory order as p
+                if g.shape != p.shape:
+                    raise ValueError(f"SGD.step: {type(layer).__name__}.d{name}: expected a gradient of the "
+                                     f"parameter's shape {p.shape}, got shape {g.shape}")
+                v = self._velocity(layer, name, p) if self.momentum else None
                 self._update(p, g, v)
 
     def _update(self, p, g, v):
         lr, mu = self.lr, self.momentum
         pf, gf = _flat(p), _flat(g)
         vf = None if v is None else _flat(v)
-        same_order = pf is not None and gf is not None and p.flags.c_contiguous == g.flags.c_contiguous \
+        in_step = pf is not None and gf is not None and p.flags.c_contiguous == g.flags.c_contiguous \
             and (v is None or (vf is not None and v.flags.c_contiguous == p.flags.c_contiguous))
-        if not same_order:  # small or strided parameters (the convolution's views): whole-array passes
-            pf, gf, vf = p, g, v
-            blocks = [slice(None)]
-            tmp = np.empty_like(p)
-        else:
-            blocks = [slice(i, i + _BLOCK) for i in range(0, pf.size, _BLOCK)]
-            tmp = self._tmp(min(pf.size, _BLOCK), p.dtype)
-        for blk in blocks:
-            t = tmp[:gf[blk].size] if tmp.ndim == 1 else tmp
+        if not in_step:  # strided parameters (the convolution's views into [W | b]): whole-array passes
             if v is None:
-                np.multiply(gf[blk], lr, out=t)
+                p -= lr * g
             else:
-                vb = vf[blk]
+                v *= mu
+                v += g
+                p -= lr * v
+            return
+        tmp = getattr(self, "_tmp", None)  # one scratch block, reused by every step
+        if tmp is None or tmp.dtype != p.dtype:
+            tmp = self._tmp = np.empty(_BLOCK, dtype=p.dtype)
+        for start in range(0, pf.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            t = tmp[:gf[block].size]
+            if v is None:
+                np.multiply(gf[block], lr, out=t)
+            else:
+                vb = vf[block]
                 vb *= mu
-                vb += gf[blk]
+                vb += gf[block]
                 np.multiply(vb, lr, out=t)
-            pf[blk] -= t
+            pf[block] -= t

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import _checks as check
 from . import fast
 from .model import Sequential
 
@@ -16,6 +17,9 @@ def mnist_cnn(rng, num_filters=32, num_hidden=100):
     pooling first computes the same function with a quarter of the ReLU work.
     Train it with ``helpers.fast.SGD`` (the same update as ``helpers.optim.SGD``, faster).
     """
+    check.generator("mnist_cnn", "rng", rng)
+    num_filters = check.integer("mnist_cnn", "num_filters", num_filters, minimum=1)
+    num_hidden = check.integer("mnist_cnn", "num_hidden", num_hidden, minimum=1)
     num_flat = num_filters * 13 * 13
     return Sequential([
         # (N, 1, 28, 28) -> conv (N, F, 26, 26) -> pool, ReLU (N, F, 13, 13); nobody needs d/dimages

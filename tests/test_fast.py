@@ -7,7 +7,7 @@ for which float32 arithmetic is exact, so there the two must agree bit for bit.
 import numpy as np
 import pytest
 
-from helpers import fast, layers
+from helpers import fast, layers, optim
 from helpers.gradcheck import check_layer, numerical_gradient, rel_error
 from helpers.losses import softmax_cross_entropy
 from helpers.model import Sequential
@@ -266,11 +266,22 @@ def test_one_sgd_trains_two_models_of_different_shapes(rng):
         assert softmax_cross_entropy(model.forward(X), y)[0] < 0.5 * first
 
 
-def test_sgd_rejects_bad_settings():
-    with pytest.raises(ValueError, match="learning rate must be a positive number, got -1"):
+def test_sgd_shares_the_reference_optimisers_settings_and_state(rng):
+    with pytest.raises(ValueError, match="SGD: lr: expected a positive number, got -1"):
         fast.SGD(-1)
-    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got 1.5"):
+    with pytest.raises(ValueError, match="SGD: momentum: expected a number below 1.0, got 1.5"):
         fast.SGD(0.1, momentum=1.5)
+    # the velocity lives in layer.velocity, as helpers.optim.SGD keeps it: the two can take turns
+    a, b = fast.Dense(5, 3, np.random.default_rng(1)), fast.Dense(5, 3, np.random.default_rng(1))
+    ours, reference = fast.SGD(0.1, momentum=0.9), optim.SGD(0.1, momentum=0.9)
+    for step, optimizer in enumerate([ours, reference, ours]):
+        for layer in (a, b):
+            layer.dW[...] = step + 1.0
+            layer.db[...] = -1.0
+        optimizer.step([a])
+        reference.step([b])
+        np.testing.assert_allclose(a.W, b.W, rtol=1e-12)
+        np.testing.assert_allclose(a.velocity["W"], b.velocity["W"], rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,3 +329,10 @@ def test_small_fast_cnn_gradient_float64(rng):
         for name in layer.param_names:
             analytic = getattr(layer, "d" + name).copy()
             assert rel_error(analytic, numerical_gradient(loss, getattr(layer, name))) < 1e-6, (layer, name)
+
+
+def test_mnist_cnn_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="mnist_cnn: rng"):
+        mnist_cnn(0)
+    with pytest.raises(ValueError, match="mnist_cnn: num_filters"):
+        mnist_cnn(np.random.default_rng(0), num_filters=0)
