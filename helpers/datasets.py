@@ -56,6 +56,76 @@ def make_moons(n, noise, rng):
     return X[order], y[order]
 
 
+def _moons_centres(t):
+    """Where make_moons places a point at angle t (T,) before the noise: upper (T, 2) and lower (T, 2)."""
+    upper = np.stack([np.cos(t), np.sin(t)], axis=1)
+    lower = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)
+    return upper, lower
+
+
+def _check_noise(name, noise):
+    if not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
+
+
+def moons_densities(X, noise, num_angles=2000):
+    """The exact class densities of make_moons at points X (M, 2): returns p0, p1, each (M,).
+
+    make_moons puts a class's points at angles t spread evenly over [0, pi] (uniform, for large n) and
+    adds Gaussian noise of standard deviation ``noise`` to each coordinate, so
+    p_k(x) = (1/pi) * integral over t of N(x; centre_k(t), noise^2 I) dt, computed by the midpoint rule
+    with ``num_angles`` angles. Needs noise > 0 (without noise the points lie on two curves: no density).
+    """
+    _check_noise("moons_densities", noise)
+    if noise == 0:
+        raise ValueError("moons_densities: noise must be > 0; without noise the classes have no density")
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"moons_densities: X must have shape (M, 2), got {X.shape}")
+    t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,) midpoints of [0, pi]
+    densities = []
+    for centres in _moons_centres(t):
+        sq = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)  # (M, T) squared distances
+        densities.append(np.exp(-sq / (2 * noise**2)).mean(axis=1) / (2 * np.pi * noise**2))
+    return densities[0], densities[1]
+
+
+def moons_bayes_predict(X, noise):
+    """The Bayes-optimal classifier of make_moons: for each row of X (M, 2), the class with the larger density."""
+    p0, p1 = moons_densities(X, noise)
+    return (p1 > p0).astype(np.int64)
+
+
+def moons_bayes_accuracy(noise, step=None, num_angles=None):
+    """The best accuracy ANY classifier can reach on make_moons(n, noise, rng) with n even: the Bayes rate.
+
+    Equal class priors, so accuracy = (1/2) * integral of max(p0(x), p1(x)) dx over the plane. The
+    integral is a sum over a grid of step ``step`` (default noise/10, accurate to about 1e-5) reaching
+    8 * noise beyond the moons; each Gaussian factorises over x1 and x2, so the grid's densities are two
+    matrix products.
+    Returns a float; 1.0 for noise 0 (the two half circles do not touch).
+    """
+    _check_noise("moons_bayes_accuracy", noise)
+    if noise == 0:
+        return 1.0
+    step = noise / 10 if step is None else step
+    num_angles = int(np.ceil(np.pi / step)) if num_angles is None else num_angles
+    t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,)
+    margin = 8 * noise
+    g1 = np.arange(-1 - margin, 2 + margin + step, step)  # (G1,) x1 from the left tip to the right tip
+    g2 = np.arange(-0.5 - margin, 1 + margin + step, step)  # (G2,) x2 from the lowest point to the highest
+
+    def gauss(g, c):  # (G,) grid, (T,) centres -> (G, T) one-dimensional normal densities
+        return np.exp(-((g[:, None] - c[None, :]) ** 2) / (2 * noise**2)) / np.sqrt(2 * np.pi * noise**2)
+
+    grids = []
+    for centres in _moons_centres(t):
+        # p_k on the grid: (1/T) sum over t of N(x1; c1(t)) N(x2; c2(t)) = A @ B.T / T, shape (G1, G2)
+        grids.append(gauss(g1, centres[:, 0]) @ gauss(g2, centres[:, 1]).T / num_angles)
+    p0, p1 = grids
+    return float(0.5 * np.maximum(p0, p1).sum() * step * step)
+
+
 def train_test_split(X, y, test_fraction, rng):
     """Shuffle and split into X_train, X_test, y_train, y_test, holding out test_fraction of the rows.
 
