@@ -84,9 +84,6 @@ def _moons_centres(t):
     return upper, lower
 
 
-def _check_noise(name, noise):
-    if not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
 
 
 def moons_densities(X, noise, num_angles=500):
@@ -97,12 +94,9 @@ def moons_densities(X, noise, num_angles=500):
     p_k(x) = (1/pi) * integral over t of N(x; centre_k(t), noise^2 I) dt, computed by the midpoint rule
     with ``num_angles`` angles. Needs noise > 0 (without noise the points lie on two curves: no density).
     """
-    _check_noise("moons_densities", noise)
-    if noise == 0:
-        raise ValueError("moons_densities: noise must be > 0; without noise the classes have no density")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"moons_densities: X must have shape (M, 2), got {X.shape}")
+    noise = check.real("moons_densities", "noise", noise, positive=True)  # no noise: points on curves, no density
+    X = check.array("moons_densities", "X", X, shape=("M", 2), what="points", finite=True).astype(np.float64)
+    num_angles = check.integer("moons_densities", "num_angles", num_angles, minimum=1)
     t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,) midpoints of [0, pi]
     densities = []
     for centres in _moons_centres(t):
@@ -131,11 +125,12 @@ def moons_bayes_accuracy(noise, step=None, num_angles=None):
     matrix products.
     Returns a float; 1.0 for noise 0 (the two half circles do not touch).
     """
-    _check_noise("moons_bayes_accuracy", noise)
+    noise = check.real("moons_bayes_accuracy", "noise", noise, minimum=0.0)
     if noise == 0:
         return 1.0
-    step = noise / 10 if step is None else step
-    num_angles = int(np.ceil(np.pi / step)) if num_angles is None else num_angles
+    step = noise / 10 if step is None else check.real("moons_bayes_accuracy", "step", step, positive=True)
+    num_angles = (int(np.ceil(np.pi / step)) if num_angles is None
+                  else check.integer("moons_bayes_accuracy", "num_angles", num_angles, minimum=1))
     t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,)
     margin = 8 * noise
     g1 = np.arange(-1 - margin, 2 + margin + step, step)  # (G1,) x1 from the left tip to the right tip
