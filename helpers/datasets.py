@@ -120,7 +120,7 @@ def moons_bayes_accuracy(noise, step=None, num_angles=None):
     """The best accuracy ANY classifier can reach on make_moons(n, noise, rng) with n even: the Bayes rate.
 
     Equal class priors, so accuracy = (1/2) * integral of max(p0(x), p1(x)) dx over the plane. The
-    integral is a sum over a grid of step ``step`` (default noise/10, accurate to about 1e-5) reaching
+    integral is a sum over a grid of step ``step`` (default noise/10 but at least 0.01; accurate to about 1e-5) reaching
     8 * noise beyond the moons; each Gaussian factorises over x1 and x2, so the grid's densities are two
     matrix products.
     Returns a float; 1.0 for noise 0 (the two half circles do not touch).
@@ -128,7 +128,7 @@ def moons_bayes_accuracy(noise, step=None, num_angles=None):
     noise = check.real("moons_bayes_accuracy", "noise", noise, minimum=0.0)
     if noise == 0:
         return 1.0
-    step = noise / 10 if step is None else check.real("moons_bayes_accuracy", "step", step, positive=True)
+    step = max(noise / 10, 0.01) if step is None else check.real("moons_bayes_accuracy", "step", step, positive=True)
     num_angles = (int(np.ceil(np.pi / step)) if num_angles is None
                   else check.integer("moons_bayes_accuracy", "num_angles", num_angles, minimum=1))
     t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,)
@@ -144,7 +144,7 @@ def moons_bayes_accuracy(noise, step=None, num_angles=None):
         # p_k on the grid: (1/T) sum over t of N(x1; c1(t)) N(x2; c2(t)) = A @ B.T / T, shape (G1, G2)
         grids.append(gauss(g1, centres[:, 0]) @ gauss(g2, centres[:, 1]).T / num_angles)
     p0, p1 = grids
-    return float(0.5 * np.maximum(p0, p1).sum() * step * step)
+    return min(1.0, float(0.5 * np.maximum(p0, p1).sum() * step * step))  # a sum can pass 1 by rounding
 
 
 def train_test_split(X, y, test_fraction, rng):
