@@ -286,6 +286,8 @@ def plot_hidden_units(W1, b1, X, axes, units=None, resolution=60, padding=0.5, t
     is where it is 0: each hidden unit is one neuron drawing one straight line (notebooks 01-03).
     Returns the last image, for a shared colour bar.
     """
+    from matplotlib.ticker import MaxNLocator
+
     W1, b1 = np.asarray(W1, dtype=float), np.asarray(b1, dtype=float)
     if W1.ndim != 2 or W1.shape[0] != 2 or b1.shape != (W1.shape[1],):
         raise ValueError(f"plot_hidden_units: expected W1 (2, H) and b1 (H,), got {W1.shape} and {b1.shape}")
@@ -304,6 +306,8 @@ def plot_hidden_units(W1, b1, X, axes, units=None, resolution=60, padding=0.5, t
             ax.plot([-b / w[0]] * 2, extent[2:], "k-", lw=1.5)
         ax.set_xlim(extent[:2])
         ax.set_ylim(extent[2:])
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # small maps: a few ticks read better (and draw faster)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.set_title(titles[k] if titles is not None else f"hidden unit {j + 1}")
