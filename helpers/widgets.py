@@ -107,9 +107,16 @@ class TrainingProgress(widgets.HBox):
         self._shown = False
         super().__init__([self.bar, self.label])
 
-    def _repr_mimebundle_(self, **kwargs):
-        self._shown = True
-        return super()._repr_mimebundle_(**kwargs)
+    # a cell that displays the bar marks it shown: ipywidgets 8 displays through _repr_mimebundle_,
+    # ipywidgets 7 (Colab's) through _ipython_display_
+    if hasattr(widgets.Widget, "_repr_mimebundle_"):
+        def _repr_mimebundle_(self, **kwargs):
+            self._shown = True
+            return super()._repr_mimebundle_(**kwargs)
+    else:
+        def _ipython_display_(self, **kwargs):
+            self._shown = True
+            return super()._ipython_display_(**kwargs)
 
     def _show(self):
         """Display the bar in the running notebook (nothing happens outside IPython)."""
