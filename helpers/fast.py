@@ -127,9 +127,17 @@ class ConvPoolReLU:
     def dW(self):
         return self._dWb[:, :-1].reshape(self._shape)
 
+    @dW.setter
+    def dW(self, value):  # e.g. fit adding an L2 term: layer.dW = layer.dW + reg * layer.W
+        self._dWb[:, :-1] = np.reshape(value, (self._shape[0], -1))
+
     @property
     def db(self):
         return self._dWb[:, -1]
+
+    @db.setter
+    def db(self, value):
+        self._dWb[:, -1] = value
 
     def _buffers(self, N, Hq, Wq):
         """Allocate the working arrays once per batch shape; reuse them for every batch of that shape."""
@@ -272,6 +280,10 @@ class Dense:
     @property
     def dW(self):
         return self._dWt.T
+
+    @dW.setter
+    def dW(self, value):
+        self._dWt[...] = np.asarray(value).T
 
     def forward(self, X):
         num_out, num_in = self._Wt.shape
