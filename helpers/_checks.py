@@ -5,6 +5,7 @@ Every message names the function, the argument, what it expected and what it got
 plain it converts instead of refusing: a list of numbers becomes an array, 3.0 becomes 3.
 """
 
+import inspect
 import numbers
 
 import numpy as np
@@ -120,3 +121,30 @@ def gradient(layer, name, dout, expected_shape):
     if dout.shape != tuple(expected_shape):
         fail(fn, name, f"the shape of the forward output {tuple(expected_shape)}", f"shape {dout.shape}")
     return dout
+
+
+def function(fn, name, f, takes, *args, **kwargs):
+    """A function that can be called with ``args``/``kwargs`` (``takes`` says so in words), checked before use."""
+    if not callable(f):
+        fail(fn, name, f"a function of {takes}", describe(f), TypeError)
+    try:
+        inspect.signature(f).bind(*args, **kwargs)
+    except TypeError:
+        fail(fn, name, f"a function of {takes}", f"{describe(f)}{_signature(f)}", TypeError)
+    except ValueError:  # some built-in functions have no signature to inspect: trust them
+        pass
+    return f
+
+
+def _signature(f):
+    try:
+        return f" taking {inspect.signature(f)}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def boolean(fn, name, value):
+    """True or False (NumPy's bool too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        fail(fn, name, "True or False", describe(value), TypeError)
+    return bool(value)

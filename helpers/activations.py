@@ -78,6 +78,8 @@ def softmax(z, axis=-1):
     axis = check.integer("softmax", "axis", axis)
     if not -z.ndim <= axis < z.ndim:
         check.fail("softmax", "axis", f"an axis of z, from {-z.ndim} to {z.ndim - 1}", repr(axis))
+    if z.shape[axis] == 0:
+        check.fail("softmax", "z", f"at least one score along axis {axis}", f"shape {z.shape}")
     z_max = z.max(axis=axis, keepdims=True)
     infinite = np.isinf(z_max)
     if infinite.any():  # inf - inf is NaN: in such rows the entries equal to the maximum share it all

@@ -77,6 +77,76 @@ def make_moons(n, noise, rng):
     return X[order], y[order]
 
 
+def _moons_centres(t):
+    """Where make_moons places a point at angle t (T,) before the noise: upper (T, 2) and lower (T, 2)."""
+    upper = np.stack([np.cos(t), np.sin(t)], axis=1)
+    lower = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)
+    return upper, lower
+
+
+
+
+def moons_densities(X, noise, num_angles=500):
+    """The exact class densities of make_moons at points X (M, 2): returns p0, p1, each (M,).
+
+    make_moons puts a class's points at angles t spread evenly over [0, pi] (uniform, for large n) and
+    adds Gaussian noise of standard deviation ``noise`` to each coordinate, so
+    p_k(x) = (1/pi) * integral over t of N(x; centre_k(t), noise^2 I) dt, computed by the midpoint rule
+    with ``num_angles`` angles. Needs noise > 0 (without noise the points lie on two curves: no density).
+    """
+    noise = check.real("moons_densities", "noise", noise, positive=True)  # no noise: points on curves, no density
+    X = check.array("moons_densities", "X", X, shape=("M", 2), what="points", finite=True).astype(np.float64)
+    num_angles = check.integer("moons_densities", "num_angles", num_angles, minimum=1)
+    t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,) midpoints of [0, pi]
+    densities = []
+    for centres in _moons_centres(t):
+        d1 = X[:, :1] - centres[:, 0]  # (M, T) horizontal offsets from every point of the curve
+        d2 = X[:, 1:] - centres[:, 1]  # (M, T) vertical offsets
+        sq = d1 * d1 + d2 * d2  # (M, T) squared distances
+        densities.append(np.exp(-sq / (2 * noise**2)).mean(axis=1) / (2 * np.pi * noise**2))
+    return densities[0], densities[1]
+
+
+def moons_bayes_predict(X, noise, num_angles=500):
+    """The Bayes-optimal classifier of make_moons: for each row of X (M, 2), the class with the larger density.
+
+    (Equal priors, so the larger density is the more probable class.) Returns (M,) int labels 0 or 1.
+    """
+    p0, p1 = moons_densities(X, noise, num_angles)
+    return (p1 > p0).astype(np.int64)
+
+
+def moons_bayes_accuracy(noise, step=None, num_angles=None):
+    """The best accuracy ANY classifier can reach on make_moons(n, noise, rng) with n even: the Bayes rate.
+
+    Equal class priors, so accuracy = (1/2) * integral of max(p0(x), p1(x)) dx over the plane. The
+    integral is a sum over a grid of step ``step`` (default noise/10 but at least 0.01; accurate to about 1e-5) reaching
+    8 * noise beyond the moons; each Gaussian factorises over x1 and x2, so the grid's densities are two
+    matrix products.
+    Returns a float; 1.0 for noise 0 (the two half circles do not touch).
+    """
+    noise = check.real("moons_bayes_accuracy", "noise", noise, minimum=0.0)
+    if noise == 0:
+        return 1.0
+    step = max(noise / 10, 0.01) if step is None else check.real("moons_bayes_accuracy", "step", step, positive=True)
+    num_angles = (int(np.ceil(np.pi / step)) if num_angles is None
+                  else check.integer("moons_bayes_accuracy", "num_angles", num_angles, minimum=1))
+    t = (np.arange(num_angles) + 0.5) * np.pi / num_angles  # (T,)
+    margin = 8 * noise
+    g1 = np.arange(-1 - margin, 2 + margin + step, step)  # (G1,) x1 from the left tip to the right tip
+    g2 = np.arange(-0.5 - margin, 1 + margin + step, step)  # (G2,) x2 from the lowest point to the highest
+
+    def gauss(g, c):  # (G,) grid, (T,) centres -> (G, T) one-dimensional normal densities
+        return np.exp(-((g[:, None] - c[None, :]) ** 2) / (2 * noise**2)) / np.sqrt(2 * np.pi * noise**2)
+
+    grids = []
+    for centres in _moons_centres(t):
+        # p_k on the grid: (1/T) sum over t of N(x1; c1(t)) N(x2; c2(t)) = A @ B.T / T, shape (G1, G2)
+        grids.append(gauss(g1, centres[:, 0]) @ gauss(g2, centres[:, 1]).T / num_angles)
+    p0, p1 = grids
+    return min(1.0, float(0.5 * np.maximum(p0, p1).sum() * step * step))  # a sum can pass 1 by rounding
+
+
 def train_test_split(X, y, test_fraction, rng):
     """Shuffle and split into X_train, X_test, y_train, y_test, holding out test_fraction of the rows.
 

@@ -20,23 +20,27 @@ def rel_error(a, b, eps=1e-12):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
 
 
+def _check_x(fn, x):
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        check.fail(fn, "x", "a float array (changed in place, so not a list or an integer array)",
+                   check.describe(x), TypeError)
+
+
 def numerical_gradient(f, x, h=1e-5):
     """Gradient of a scalar function f at x by centred differences (f(x+h) - f(x-h)) / 2h.
 
     x is changed in place one entry at a time and restored, so f may read x directly.
     x: any shape (float64 for accurate results) -> grad: the same shape.
     """
-    if not callable(f):
-        check.fail("numerical_gradient", "f", "a function of no arguments that returns the loss", check.describe(f),
-                   TypeError)
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        check.fail("numerical_gradient", "x", "a float array (changed in place, so not a list or an integer array)",
-                   check.describe(x), TypeError)
+    check.function("numerical_gradient", "f", f, "no arguments that returns the loss")
+    _check_x("numerical_gradient", x)
     h = check.real("numerical_gradient", "h", h, positive=True)
     value = f()
-    if np.ndim(value) != 0:
+    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "fiub":
         check.fail("numerical_gradient", "f", "a function that returns one number (the loss)",
-                   f"a result of shape {np.shape(value)}: use numerical_gradient_array for array outputs")
+                   f"{check.describe(value)} (for array outputs use numerical_gradient_array)")
+    if x.size == 0:
+        return np.zeros(x.shape)
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -57,8 +61,8 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     This is what a layer's backward computes: given the upstream gradient dout (shaped like
     f's output), the gradient with respect to x (shaped like x).
     """
-    if not callable(f):
-        check.fail("numerical_gradient_array", "f", "a function of no arguments", check.describe(f), TypeError)
+    check.function("numerical_gradient_array", "f", f, "no arguments that returns an array")
+    _check_x("numerical_gradient_array", x)
     dout = check.array("numerical_gradient_array", "dout", dout, floating=True)
     if np.shape(f()) != dout.shape:
         check.fail("numerical_gradient_array", "dout", f"the shape of f's output {np.shape(f())}",

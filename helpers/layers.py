@@ -27,6 +27,8 @@ class Layer:
 
     def forward(self, X):
         X = check.array(f"{type(self).__name__}.forward", "X", X, floating=True)
+        if X.ndim == 0:
+            check.fail(f"{type(self).__name__}.forward", "X", "a batch of shape (N, ...)", "a single number")
         out = self._forward(X)
         self._out_shape = out.shape
         return out
@@ -137,7 +139,7 @@ class Flatten(Layer):
 def _output_size(fn, size, kernel, stride, padding, axis):
     """Output length along one axis: (size + 2 * padding - kernel) // stride + 1, or a ValueError."""
     if size + 2 * padding < kernel:
-        raise ValueError(f"{fn}: kernel {kernel} is larger than the padded input {axis} "
+        raise ValueError(f"{fn}: X: kernel {kernel} is larger than the padded input {axis} "
                          f"{size} + 2*{padding} = {size + 2 * padding}")
     return (size + 2 * padding - kernel) // stride + 1
 
@@ -195,6 +197,7 @@ def im2col(X, kh, kw, stride=1, padding=0):
     So ``im2col(X) @ W.reshape(F, -1).T`` holds the convolution as (N * Ho * Wo, F).
     """
     X = _images("im2col", X)
+    kh, kw = check.integer("im2col", "kh", kh, minimum=1), check.integer("im2col", "kw", kw, minimum=1)
     kh, kw, stride, padding = _window("im2col", (kh, kw), stride, padding, names=("kh", "kw"))
     N, C, H, Wd = X.shape
     Ho = _output_size("im2col", H, kh, stride, padding, "height")
@@ -213,9 +216,10 @@ def col2im(dcols, X_shape, kh, kw, stride=1, padding=0):
 
     dcols: (N * Ho * Wo, C * kh * kw) -> dX: X_shape = (N, C, H, W). Overlapping patches add up.
     """
-    if np.ndim(X_shape) != 1 or len(X_shape) != 4:
+    if isinstance(X_shape, str) or np.ndim(X_shape) != 1 or len(X_shape) != 4:
         check.fail("col2im", "X_shape", "the images' shape (N, C, H, W)", check.describe(X_shape))
     N, C, H, Wd = (check.integer("col2im", "X_shape", s, minimum=1) for s in X_shape)
+    kh, kw = check.integer("col2im", "kh", kh, minimum=1), check.integer("col2im", "kw", kw, minimum=1)
     kh, kw, stride, padding = _window("col2im", (kh, kw), stride, padding, names=("kh", "kw"))
     Ho = _output_size("col2im", H, kh, stride, padding, "height")
     Wo = _output_size("col2im", Wd, kw, stride, padding, "width")

@@ -27,8 +27,8 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, lr, loss, epoch, batch, cause=None):
         self.lr, self.loss, self.epoch, self.batch = lr, loss, epoch, batch
         self.cause = cause or "try a smaller one"
-        super().__init__(f"training diverged at learning rate {lr:g} (the loss became {loss:.4g} in epoch "
-                         f"{epoch}, batch {batch}): {self.cause}")
+        super().__init__(f"training diverged at learning rate {lr:g}: the loss became {loss:.4g} in epoch "
+                         f"{epoch}, batch {batch}; {self.cause}")
 
 
 def _is_layer(layer):
@@ -44,6 +44,8 @@ class Sequential:
             check.fail("Sequential", "layers", "a list of layers such as [Dense(2, 3, rng), Sigmoid()]",
                        check.describe(layers), TypeError)
         self.layers = list(layers)
+        if not self.layers:
+            check.fail("Sequential", "layers", "at least one layer", "an empty list")
         for i, layer in enumerate(self.layers):
             if not _is_layer(layer):
                 check.fail("Sequential", f"layers[{i}]", "a layer instance such as Sigmoid() or Dense(2, 3, rng)",
@@ -67,6 +69,8 @@ class Sequential:
     def predict(self, X, batch_size=1000):
         """The model's output for X, computed in batches so large inputs fit in memory."""
         X = check.array("Sequential.predict", "X", X)
+        if X.ndim == 0:
+            check.fail("Sequential.predict", "X", "examples in rows, shape (N, ...)", "a single number")
         batch_size = check.integer("Sequential.predict", "batch_size", batch_size, minimum=1)
         outs = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
         return np.concatenate(outs, axis=0)
@@ -78,30 +82,6 @@ class Sequential:
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n])"
-
-
-def mnist_cnn(rng, num_filters=32, num_hidden=100):
-    """The CNN of notebook 06, float32: (N, 1, 28, 28) images -> (N, 10) scores.
-
-    Conv 3x3 -> max pool 2x2 -> ReLU -> flatten -> dense + ReLU -> dense. The tutorial's order is
-    conv -> ReLU -> pool; since ReLU never changes which value is largest, pooling first computes
-    the same function with a quarter of the ReLU work.
-    """
-    from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
-
-    check.generator("mnist_cnn", "rng", rng)
-    num_filters = check.integer("mnist_cnn", "num_filters", num_filters, minimum=1)
-    num_hidden = check.integer("mnist_cnn", "num_hidden", num_hidden, minimum=1)
-    num_flat = num_filters * 13 * 13
-    return Sequential([
-        Conv2D(1, num_filters, 3, rng, needs_input_grad=False),  # (N, 1, 28, 28) -> (N, F, 26, 26)
-        MaxPool2D(2),  # -> (N, F, 13, 13)
-        ReLU(),
-        Flatten(),  # -> (N, F*13*13)
-        Dense(num_flat, num_hidden, rng, weight_scale=np.sqrt(2.0 / num_flat), dtype=np.float32),
-        ReLU(),
-        Dense(num_hidden, 10, rng, dtype=np.float32),  # -> (N, 10) scores; softmax is in the loss
-    ])
 
 
 def _diverged(loss, reference, steps_high):
@@ -143,9 +123,8 @@ def _check_fit(model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_v
     batch_size = N if batch_size is None else min(check.integer("fit", "batch_size", batch_size, minimum=1), N)
     if batch_size < N:
         check.generator("fit", "rng", rng)  # mini-batches are shuffled
-    if not callable(loss_fn):
-        check.fail("fit", "loss_fn", "a loss function such as softmax_cross_entropy", check.describe(loss_fn),
-                   TypeError)
+    check.function("fit", "loss_fn", loss_fn, "(y_hat, y) returning (loss, grad), e.g. softmax_cross_entropy",
+                   X[:1], y[:1])
     if (X_val is None) != (y_val is None):
         check.fail("fit", "X_val" if X_val is None else "y_val", "X_val and y_val given together",
                    "only one of them")
@@ -154,9 +133,11 @@ def _check_fit(model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_v
         y_val = check.array("fit", "y_val", y_val, shape=("N",) + y.shape[1:], finite=True)
         if len(y_val) != len(X_val):
             raise ValueError(f"fit: y_val: X_val has {len(X_val)} examples but y_val has {len(y_val)}")
-    for name, fn in (("lr_schedule", lr_schedule), ("on_batch", on_batch), ("on_epoch", on_epoch)):
-        if fn is not None and not callable(fn):
-            check.fail("fit", name, "a function (or None)", check.describe(fn), TypeError)
+    for name, fn, takes, args in (("lr_schedule", lr_schedule, "(epoch) returning a learning rate", (1,)),
+                                  ("on_batch", on_batch, "(epoch, batch, num_batches, loss)", (1, 1, 1, 0.0)),
+                                  ("on_epoch", on_epoch, "(epoch, record)", (1, {}))):
+        if fn is not None:
+            check.function("fit", name, fn, takes + " (or None)", *args)
     l2_penalty([], reg)  # rejects a negative or non-numeric strength before any work
     return X, y, num_epochs, batch_size, X_val, y_val
 
@@ -192,6 +173,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     X, y, num_epochs, batch_size, X_val, y_val = _check_fit(
         model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_val, y_val, lr_schedule, reg,
         on_batch, on_epoch)
+    accuracy = check.boolean("fit", "accuracy", accuracy)
     N = len(X)
     labels = _labels_for_accuracy(y) if accuracy else None
     val_labels = _labels_for_accuracy(y_val) if labels is not None and y_val is not None else None
@@ -235,7 +217,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
                 model.backward(dout)
                 if reg:
                     for layer, grad in zip(weighted, reg_grads):
-                        layer.dW = layer.dW + grad
+                        np.add(layer.dW, grad, out=layer.dW)  # in place: a layer may hold dW in a buffer
                 # update
                 optimizer.step(model.layers)
             total_loss += loss * len(X_batch)
@@ -263,3 +245,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
         if on_epoch is not None:
             on_epoch(epoch, record)
     return history
+
+
+# mnist_cnn moved to helpers.networks (built from the fast layers); still importable from here.
+from .networks import mnist_cnn  # noqa: E402,F401

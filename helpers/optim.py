@@ -40,8 +40,11 @@ class SGD:
         if isinstance(layers, (str, np.ndarray)) or not hasattr(layers, "__iter__"):
             check.fail("SGD.step", "layers", "a list of layers (or a Sequential)", check.describe(layers), TypeError)
         lr = self._lr
-        for layer in layers:
-            for name in getattr(layer, "param_names", ()):
+        for i, layer in enumerate(layers):
+            if isinstance(layer, type) or not hasattr(layer, "param_names"):
+                check.fail("SGD.step", f"layers[{i}]", "a layer such as Dense(2, 3, rng)", check.describe(layer),
+                           TypeError)
+            for name in layer.param_names:
                 p, dp = getattr(layer, name), getattr(layer, "d" + name)
                 if getattr(dp, "shape", None) != p.shape:
                     check.fail("SGD.step", f"{type(layer).__name__}.d{name}",

@@ -1,7 +1,11 @@
 """Plots the notebooks share. Every function draws on ``ax`` (a new figure when None) and returns ax.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+``projector()`` switches to projector-sized figures (bigger fonts and lines, fewer panels per row); it is
+switched on at import when the environment variable ``NN_PROJECTOR`` is ``1``.
 """
+
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,10 +15,51 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 CLASS_COLORS = OKABE_ITO
 CLASS_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
+# Projector mode: matplotlib settings (every text at least 12 pt, thicker lines) and layout limits.
+PROJECTOR_RC = {
+    "font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "xtick.labelsize": 13,
+    "ytick.labelsize": 13, "legend.fontsize": 13, "figure.titlesize": 16, "lines.linewidth": 2.5,
+    "lines.markersize": 8, "axes.linewidth": 1.3, "xtick.major.width": 1.3, "ytick.major.width": 1.3,
+}
+MAX_PANELS_PER_ROW = 4  # on a screen; 3 in projector mode
+_projector = {"on": False, "saved": None}
+
+
+def projector(on=True):
+    """Projector-sized figures from now on (``on=False`` restores the previous settings); returns ``on``.
+
+    Sets bigger fonts and lines in matplotlib's settings, makes the figures this module creates 30 %
+    larger, and lets functions that choose their own layout put at most 3 panels in a row (4 otherwise).
+    """
+    on = bool(on)
+    if on and not _projector["on"]:
+        _projector["saved"] = {key: plt.rcParams[key] for key in PROJECTOR_RC}
+        plt.rcParams.update(PROJECTOR_RC)
+    elif not on and _projector["on"]:
+        plt.rcParams.update(_projector["saved"])
+    _projector["on"] = on
+    return on
+
+
+def projector_on():
+    """True while projector mode is on."""
+    return _projector["on"]
+
+
+def panels_per_row(wanted):
+    """How many panels to put in one row when ``wanted`` are asked for: at most 4 (3 on a projector)."""
+    return max(1, min(int(wanted), 3 if _projector["on"] else MAX_PANELS_PER_ROW))
+
+
+def figure_size(width, height):
+    """A figure size in inches, 30 % larger in projector mode."""
+    scale = 1.3 if _projector["on"] else 1.0
+    return (width * scale, height * scale)
+
 
 def _axes(ax, figsize=(4, 4)):
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figure_size(*figsize))
     return ax
 
 
@@ -47,7 +92,7 @@ def plot_decision_line(w, b, X=None, y=None, ax=None, title=None, lim=(-0.25, 1.
         ax.contour(gx, gy, z, levels=[0], colors="k", linewidths=2)
     if X is not None and y is not None:
         scatter_classes(X, y, ax=ax, s=120, labels=["output 0", "output 1"])
-        ax.legend(loc="center", fontsize=8, framealpha=0.85)  # the centre of the square holds no point
+        ax.legend(loc="center", fontsize=10, framealpha=0.85)  # the centre of the square holds no point
     ax.set_xlim(lim)
     ax.set_ylim(lim)
     ax.set_aspect("equal")
@@ -221,30 +266,86 @@ def decision_grid(X, resolution=150, padding=0.5):
     return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1)
 
 
-def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=150, padding=0.5, grid_values=None):
+def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=150, padding=0.5, grid_values=None,
+                           X_test=None, y_test=None, colorbar=True):
     """Colour the plane by a classifier's answer and draw the points X (N, 2) with labels y (N,) on top.
 
-    predict: a function from points (M, 2) to either class labels (M,) or, for two classes, the
+    predict: a function from points (M, 2) to either class labels (M,) ints or, for two classes, the
     probability of class 1 (M,) floats in [0, 1], drawn as a blue-white-orange shading with the
     0.5 contour as the boundary. ``grid_values`` (resolution, resolution) skips calling predict:
-    use it to redraw saved snapshots instantly.
+    use it to redraw saved snapshots instantly. ``X_test``, ``y_test``: held-out points, drawn as hollow
+    markers in their class colour. ``colorbar``: a colour bar that says what the shading means.
+    The plane is the grid of ``decision_grid(X, resolution, padding)``.
     """
-    ax = _axes(ax, figsize=(4.5, 4))
+    ax = _axes(ax, figsize=(5, 4))
     xx, yy, points = decision_grid(X, resolution, padding)
     values = grid_values if grid_values is not None else np.asarray(predict(points)).reshape(xx.shape)
+    extent = (xx.min(), xx.max(), yy.min(), yy.max())
     if np.issubdtype(values.dtype, np.integer):
         k = max(int(values.max()), int(np.max(y))) + 1
-        ax.contourf(xx, yy, values, levels=np.arange(k + 1) - 0.5, cmap=class_cmap(k), alpha=0.3)
+        im = ax.imshow(values, origin="lower", extent=extent, aspect="auto", interpolation="nearest",
+                       cmap=class_cmap(k), vmin=-0.5, vmax=k - 0.5, alpha=0.35)
         if k == 2:
             ax.contour(xx, yy, values, levels=[0.5], colors="k", linewidths=1.5)
+        label, ticks = "predicted class", range(k)
     else:
-        ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=probability_cmap(), alpha=0.55)
+        im = ax.imshow(values, origin="lower", extent=extent, aspect="auto", interpolation="bilinear",
+                       cmap=probability_cmap(), vmin=0, vmax=1, alpha=0.6)
         ax.contour(xx, yy, values, levels=[0.5], colors="k", linewidths=1.5)
+        label, ticks = "probability of class 1", [0, 0.25, 0.5, 0.75, 1]
     scatter_classes(X, y, ax=ax, s=18, edgecolor="k")
-    ax.set_xlim(xx.min(), xx.max())
-    ax.set_ylim(yy.min(), yy.max())
-    ax.set_xticks([])
-    ax.set_yticks([])
+    if X_test is not None:
+        y_test = np.asarray(y_test).astype(int)
+        for c in np.unique(y_test):
+            m = y_test == c
+            ax.scatter(X_test[m, 0], X_test[m, 1], s=14, facecolors="none", linewidths=0.9, zorder=2,
+                       edgecolors=CLASS_COLORS[c % len(CLASS_COLORS)], marker=CLASS_MARKERS[c % len(CLASS_MARKERS)])
+    ax.set_xlim(extent[:2])
+    ax.set_ylim(extent[2:])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.03, label=label, ticks=ticks)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return ax
+
+
+def plot_hidden_units(W1, b1, X, axes, units=None, resolution=60, padding=0.5, titles=None):
+    """Each hidden tanh unit's activation over the plane, one unit per axes (TensorFlow Playground's view).
+
+    W1: (2, H) and b1: (H,) of the hidden layer; X: (N, 2) the points that set the plane's extent (as in
+    ``decision_grid``); axes: a sequence of axes, one per unit drawn; units: which units (default the first
+    len(axes)). Unit j's map is tanh(x W1[:, j] + b1[j]), blue at -1 and orange at +1, and the black line
+    is where it is 0: each hidden unit is one neuron drawing one straight line (notebooks 01-03).
+    Returns the last image, for a shared colour bar.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    W1, b1 = np.asarray(W1, dtype=float), np.asarray(b1, dtype=float)
+    if W1.ndim != 2 or W1.shape[0] != 2 or b1.shape != (W1.shape[1],):
+        raise ValueError(f"plot_hidden_units: expected W1 (2, H) and b1 (H,), got {W1.shape} and {b1.shape}")
+    units = list(range(min(len(axes), W1.shape[1]))) if units is None else list(units)
+    xx, yy, points = decision_grid(X, resolution, padding)
+    extent = (xx.min(), xx.max(), yy.min(), yy.max())
+    activations = np.tanh(points @ W1[:, units] + b1[units])  # (M, len(units))
+    im = None
+    for k, (ax, j) in enumerate(zip(axes, units)):
+        im = ax.imshow(activations[:, k].reshape(xx.shape), origin="lower", extent=extent, aspect="auto",
+                       cmap=probability_cmap(), vmin=-1, vmax=1, interpolation="bilinear")
+        w, b = W1[:, j], b1[j]
+        if abs(w[1]) > 1e-12:  # the unit's line w . x + b = 0 across the plane
+            ax.plot(extent[:2], [-(b + w[0] * extent[0]) / w[1], -(b + w[0] * extent[1]) / w[1]], "k-", lw=1.5)
+        elif abs(w[0]) > 1e-12:
+            ax.plot([-b / w[0]] * 2, extent[2:], "k-", lw=1.5)
+        ax.set_xlim(extent[:2])
+        ax.set_ylim(extent[2:])
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # small maps: a few ticks read better (and draw faster)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.set_title(titles[k] if titles is not None else f"hidden unit {j + 1}")
+    return im
+
+if os.environ.get("NN_PROJECTOR") == "1":
+    projector(True)

@@ -57,8 +57,8 @@ def panel(fn, **controls):
     Returns the panel (a VBox); display it as the last expression of a cell. Each redraw replaces
     the previous output, so plots never stack up.
     """
-    if not callable(fn):
-        check.fail("panel", "fn", "a function to call with the sliders' values", check.describe(fn), TypeError)
+    check.function("panel", "fn", fn, f"the sliders' values ({', '.join(controls) or 'none'}) by keyword",
+                   **{name: None for name in controls})
     for name, w in controls.items():
         if not isinstance(w, widgets.ValueWidget):
             check.fail("panel", name, "a slider or drop-down, e.g. int_slider(3, 1, 10, \"size\")",
@@ -107,9 +107,16 @@ class TrainingProgress(widgets.HBox):
         self._shown = False
         super().__init__([self.bar, self.label])
 
-    def _repr_mimebundle_(self, **kwargs):
-        self._shown = True
-        return super()._repr_mimebundle_(**kwargs)
+    # a cell that displays the bar marks it shown: ipywidgets 8 displays through _repr_mimebundle_,
+    # ipywidgets 7 (Colab's) through _ipython_display_
+    if hasattr(widgets.Widget, "_repr_mimebundle_"):
+        def _repr_mimebundle_(self, **kwargs):
+            self._shown = True
+            return super()._repr_mimebundle_(**kwargs)
+    else:
+        def _ipython_display_(self, **kwargs):
+            self._shown = True
+            return super()._ipython_display_(**kwargs)
 
     def _show(self):
         """Display the bar in the running notebook (nothing happens outside IPython)."""

@@ -92,3 +92,11 @@ def test_relu_prime_is_zero_at_the_kink():
 def test_softmax_of_infinite_scores_is_not_nan():
     p = A.softmax(np.array([[np.inf, 0.0, 1.0], [np.inf, np.inf, 0.0], [-np.inf, 0.0, 0.0]]))
     np.testing.assert_array_equal(p, [[1, 0, 0], [0.5, 0.5, 0], [0, 0.5, 0.5]])
+
+
+def test_softmax_of_one_class_and_mse_of_one_number():
+    from helpers.losses import mse
+
+    assert A.softmax(np.array([[3.0], [-2.0]])).tolist() == [[1.0], [1.0]]
+    loss, grad = mse(0.5, 1.0)  # one prediction, one target: N = 1
+    assert loss == 0.125 and grad == -0.5

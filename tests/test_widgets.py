@@ -49,12 +49,25 @@ def test_other_errors_are_not_hidden():
         panel(broken, x=int_slider(1, 0, 2, "x"))
 
 
-def test_panel_text_form_says_what_it_is():
+def displayed_plain_text(widget, monkeypatch):
+    """The text/plain a notebook stores for ``widget``: ipywidgets 8 gives it through _repr_mimebundle_,
+    ipywidgets 7 (Colab's) publishes it from _ipython_display_."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_()["text/plain"]
+    import ipywidgets.widgets.widget as widget_module
+
+    published = []
+    monkeypatch.setattr(widget_module, "display", lambda data, raw=False: published.append(data))
+    widget._ipython_display_()
+    return published[0]["text/plain"]
+
+
+def test_panel_text_form_says_what_it_is(monkeypatch):
     box = panel(lambda a: None, a=int_slider(1, 0, 2, "a"))
-    assert box._repr_mimebundle_()["text/plain"] == "Slider panel: run this cell to use it"
+    assert displayed_plain_text(box, monkeypatch) == "Slider panel: run this cell to use it"
 
 
-def test_training_progress_prints_one_line_per_epoch_and_ends_full(capsys):
+def test_training_progress_prints_one_line_per_epoch_and_ends_full(capsys, monkeypatch):
     import numpy as np
 
     from helpers.datasets import make_moons
@@ -75,7 +88,8 @@ def test_training_progress_prints_one_line_per_epoch_and_ends_full(capsys):
                         f"val_acc {history['val_acc'][1]:.4f}  {history['time'][1]:.1f} s")
     assert bar.bar.value == bar.bar.max == 15  # the stored state is the final one
     assert bar.label.value.startswith("epoch 3/3  loss")
-    assert "IntProgress" not in bar._repr_mimebundle_()["text/plain"]
+    assert displayed_plain_text(bar, monkeypatch).startswith("Training progress bar")
+    assert bar._shown  # a bar a cell displayed is not displayed again at the first batch
 
 
 def test_panel_refuses_a_non_function():

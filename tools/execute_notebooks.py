@@ -12,6 +12,7 @@ header and README's table (`make execute` does both). Runs of single notebooks l
 the figures always come from one run of the whole course.
 """
 
+import copy
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMES = ROOT / "notebooks" / "run_times.json"
@@ -30,9 +32,14 @@ def all_notebooks():
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def run(nb, folder, kernel_python=None):
-    """Execute notebook ``nb`` (in place) in a fresh kernel started in ``folder``; return the seconds it took."""
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
+# nbclient sometimes waits for ever on a cell that displays widgets although the kernel is idle (an open
+# upstream issue, jupyter/nbclient#312): a cell that takes longer than this is given up and the notebook
+# is run once more in a fresh kernel. The slowest cell (06's training) takes about half a minute.
+CELL_TIMEOUT = int(os.environ.get("NN_CELL_TIMEOUT", "300"))
+
+
+def _run_once(nb, folder, kernel_python):
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(folder)}})
     # run the kernel with this interpreter, whatever "python" is on the PATH
     client.km = client.create_kernel_manager()
@@ -40,6 +47,22 @@ def run(nb, folder, kernel_python=None):
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
+
+
+def run(nb, folder, kernel_python=None):
+    """Execute notebook ``nb`` (in place) in a fresh kernel started in ``folder``; return the seconds it took.
+
+    A cell that hangs (see CELL_TIMEOUT) is retried once, with the whole notebook in a new kernel.
+    """
+    pristine = copy.deepcopy(nb)
+    try:
+        return _run_once(nb, folder, kernel_python)
+    except CellTimeoutError as err:
+        print(f"  a cell took more than {CELL_TIMEOUT} s ({str(err).splitlines()[0][:80]}); "
+              f"running the notebook again in a fresh kernel", file=sys.stderr, flush=True)
+    nb.clear()
+    nb.update(copy.deepcopy(pristine))
+    return _run_once(nb, folder, kernel_python)
 
 
 def execute(path, write=True):
