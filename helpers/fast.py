@@ -27,19 +27,15 @@ What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.p
    the weight gradient takes about the same time either way.
 3. ``Flatten`` reshapes without copying, in both directions.
 4. ``SGD`` updates each parameter in cache-sized blocks: the four passes of a momentum step
-   (v *= momentum, v += g, t = lr * v, p -= t) run on one block while it sits in the cache; a big
-   parameter (the 5408 x 100 weights) is updated half by this thread and half by a worker thread
-   (NumPy releases the GIL in these passes), so both cores' memory bandwidth serves it: about 40 %
-   less time per step in training, where the arrays are no longer in the cache.
+   (v *= momentum, v += g, t = lr * v, p -= t) run on one block while it sits in the cache.
 5. Buffers are allocated once per batch shape and reused (no new memory every step).
 
-Measured and left out: threads for the small passes (each pass of the pooling is 10-70
-microseconds, about what handing work to a thread costs); a flat-index scatter for the pooling
-backward (``np.put`` of one batch's gradients took 440 microseconds, the four masked multiplies 160).
+Measured and left out: splitting work across the two cores with a thread pool (the optimiser
+step took 410 microseconds with two threads against 367 with one: each pass here is only
+10-70 microseconds, about what handing work to a thread costs); a flat-index scatter for the
+pooling backward (``np.put`` of one batch's gradients took 440 microseconds, the four masked
+multiplies 160).
 """
-
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -395,25 +391,13 @@ class SGD(_ReferenceSGD):
                 v += g
                 p -= lr * v
             return
-        half = pf.size // 2 // _BLOCK * _BLOCK  # a big parameter: its two halves on the two cores
-        if half and _cores() > 1:
-            worker = _pool().submit(self._blocks, pf, gf, vf, half, pf.size, 1)
-            self._blocks(pf, gf, vf, 0, half, 0)
-            worker.result()
-        else:
-            self._blocks(pf, gf, vf, 0, pf.size, 0)
-
-    def _blocks(self, pf, gf, vf, begin, end, which):
-        """The update of pf[begin:end], one cache-sized block at a time (which: this thread's scratch)."""
-        lr, mu = self.lr, self.momentum
-        scratch = self.__dict__.setdefault("_scratch", {})
-        tmp = scratch.get((which, pf.dtype))
-        if tmp is None:
-            tmp = scratch[(which, pf.dtype)] = np.empty(_BLOCK, dtype=pf.dtype)
-        for start in range(begin, end, _BLOCK):
-            block = slice(start, min(start + _BLOCK, end))
-            t = tmp[:block.stop - block.start]
-            if vf is None:
+        tmp = getattr(self, "_tmp", None)  # one scratch block, reused by every step
+        if tmp is None or tmp.dtype != p.dtype:
+            tmp = self._tmp = np.empty(_BLOCK, dtype=p.dtype)
+        for start in range(0, pf.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            t = tmp[:gf[block].size]
+            if v is None:
                 np.multiply(gf[block], lr, out=t)
             else:
                 vb = vf[block]
@@ -421,18 +405,3 @@ class SGD(_ReferenceSGD):
                 vb += gf[block]
                 np.multiply(vb, lr, out=t)
             pf[block] -= t
-
-
-_POOL = None
-
-
-def _cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _pool():
-    """One worker thread, made on first use (NumPy releases the GIL inside these passes)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=1)
-    return _POOL
