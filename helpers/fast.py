@@ -31,10 +31,10 @@ What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.p
 5. Buffers are allocated once per batch shape and reused (no new memory every step).
 
 Measured and left out: splitting work across the two cores with a thread pool (the optimiser
-step took 410 microseconds with two threads against 367 with one: each pass here is only
-10-70 microseconds, about what handing work to a thread costs); a flat-index scatter for the
-pooling backward (``np.put`` of one batch's gradients took 440 microseconds, the four masked
-multiplies 160).
+step took 410 microseconds with two threads against 367 with one in a tight loop, and in training,
+where OpenBLAS's threads still spin on the second core after the dense layer's products, the
+epoch's optimiser time stayed at 2.1 s); a flat-index scatter for the pooling backward (``np.put``
+of one batch's gradients took 440 microseconds, the four masked multiplies 160).
 """
 
 import numpy as np
