@@ -31,10 +31,10 @@ What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.p
 5. Buffers are allocated once per batch shape and reused (no new memory every step).
 
 Measured and left out: splitting work across the two cores with a thread pool (the optimiser
-step took 410 microseconds with two threads against 367 with one: each pass here is only
-10-70 microseconds, about what handing work to a thread costs); a flat-index scatter for the
-pooling backward (``np.put`` of one batch's gradients took 440 microseconds, the four masked
-multiplies 160).
+step took 410 microseconds with two threads against 367 with one in a tight loop, and in training,
+where OpenBLAS's threads still spin on the second core after the dense layer's products, the
+epoch's optimiser time stayed at 2.1 s); a flat-index scatter for the pooling backward (``np.put``
+of one batch's gradients took 440 microseconds, the four masked multiplies 160).
 """
 
 import numpy as np
@@ -123,9 +123,17 @@ class ConvPoolReLU:
     def dW(self):
         return self._dWb[:, :-1].reshape(self._shape)
 
+    @dW.setter
+    def dW(self, value):  # e.g. fit adding an L2 term: layer.dW = layer.dW + reg * layer.W
+        self._dWb[:, :-1] = np.reshape(value, (self._shape[0], -1))
+
     @property
     def db(self):
         return self._dWb[:, -1]
+
+    @db.setter
+    def db(self, value):
+        self._dWb[:, -1] = value
 
     def _buffers(self, N, Hq, Wq):
         """Allocate the working arrays once per batch shape; reuse them for every batch of that shape."""
@@ -268,6 +276,10 @@ class Dense:
     @property
     def dW(self):
         return self._dWt.T
+
+    @dW.setter
+    def dW(self, value):
+        self._dWt[...] = np.asarray(value).T
 
     def forward(self, X):
         num_out, num_in = self._Wt.shape

@@ -336,3 +336,15 @@ def test_mnist_cnn_rejects_bad_arguments():
         mnist_cnn(0)
     with pytest.raises(ValueError, match="mnist_cnn: num_filters"):
         mnist_cnn(np.random.default_rng(0), num_filters=0)
+
+
+def test_fit_with_l2_trains_the_fast_network(rng):
+    # fit adds the L2 gradient with layer.dW = layer.dW + ...: the fast layers take the new value
+    from helpers.model import fit
+
+    model = Sequential([fast.ConvPoolReLU(1, 2, 3, rng, needs_input_grad=False), fast.Flatten(),
+                        fast.Dense(2 * 3 * 3, 3, rng, dtype=np.float32)])
+    X = rng.random((12, 1, 8, 8), dtype=np.float32)
+    y = rng.integers(3, size=12)
+    history = fit(model, X, y, fast.SGD(0.1, momentum=0.9), num_epochs=20, reg=1e-3)
+    assert history["loss"][-1] < history["loss"][0]
