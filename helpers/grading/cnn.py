@@ -10,7 +10,7 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient_array, rel_error
 from ..layers import Conv2D, MaxPool2D, col2im, im2col
-from . import Mistake, compare, grade
+from . import Mistake, Verdict, compare, grade
 
 # ---------------------------------------------------------------------------------------------
 # Max pooling, backward
@@ -238,3 +238,87 @@ def _check_conv(fn):
 def check_conv_backward(conv_backward):
     """Grade ``conv_backward(dout, cols, W, X_shape) -> (dX, dW, db)``; returns a Verdict."""
     return grade("conv_backward", conv_backward, conv_backward_reference, _check_conv)
+
+
+# ---------------------------------------------------------------------------------------------
+# The "Try it" questions: each check takes the student's answer and the measured truth, returns a Verdict
+
+
+def _answer(name, ok, message):
+    if ok is None:
+        return Verdict(name, "missing", f"\u2026 set `{name}` first, then run this cell again.", None)
+    return Verdict(name, "pass" if ok else "fail", message, None)
+
+
+def check_conv_params(conv_params, W, b):
+    """Try it 1: how many numbers does a convolution layer with filters W (F, C, kh, kw) and biases b learn?"""
+    actual = int(np.size(W) + np.size(b))
+    if conv_params is None:
+        return _answer("conv_params", None, "")
+    F, C, kh, kw = np.shape(W)
+    if conv_params == actual:
+        return _answer("conv_params", True, f"\u2713 Right: {F} filters × {C} channel × {kh} × {kw} weights + {F} "
+                                            f"biases = {actual}.")
+    if conv_params == np.size(W):
+        return _answer("conv_params", False, f"\u2717 {conv_params} counts the weights only: every filter also has "
+                                             f"a bias.")
+    if conv_params == C * kh * kw or conv_params == C * kh * kw + 1:
+        return _answer("conv_params", False, f"\u2717 {conv_params} is one filter; the layer has {F} of them.")
+    return _answer("conv_params", False, "\u2717 Not quite: count the weights of every filter, and one bias each.")
+
+
+def check_padded_shape(shape_guess, actual):
+    """Try it 2: the output shape of a padded convolution; ``actual`` is the shape the layer gives."""
+    if shape_guess is None:
+        return _answer("shape_guess", None, "")
+    actual = tuple(int(s) for s in actual)
+    try:
+        guess = tuple(int(s) for s in shape_guess)
+    except TypeError:
+        return _answer("shape_guess", False, f"\u2717 Write the shape as a tuple, e.g. {(1, 2, 3, 4)}.")
+    N, F, Ho, Wo = actual
+    if guess == actual:
+        return _answer("shape_guess", True, f"\u2713 Right: {actual}. (28 + 2·1 − 3) // 1 + 1 = 28: padding 1 keeps "
+                                            f"the size of a 3 × 3 convolution.")
+    if guess == (N, F, Ho - 2, Wo - 2):
+        return _answer("shape_guess", False, "\u2717 That is the shape without padding: padding 1 adds a border of "
+                                             "one zero on every side, so the image is 30 × 30 before the filter "
+                                             "slides: (H + 2·padding − kernel) // stride + 1.")
+    if guess == (N, Ho, Wo, F):
+        return _answer("shape_guess", False, "\u2717 Right sizes, wrong order: the course keeps channels first, "
+                                             "(N, F, H, W).")
+    return _answer("shape_guess", False, "\u2717 Not quite: the output size is (H + 2·padding − kernel) // stride + 1, "
+                                         "and there is one output channel per filter.")
+
+
+def check_momentum_factor(factor, momentum):
+    """Try it 3: how many times further does a steady gradient carry the weights with this momentum?"""
+    if factor is None:
+        return _answer("momentum_factor", None, "")
+    expected = 1.0 / (1.0 - momentum)
+    try:
+        factor = float(factor)
+    except (TypeError, ValueError):
+        return _answer("momentum_factor", False, "\u2717 Give a number.")
+    if abs(factor - expected) <= 0.05 * expected:
+        return _answer("momentum_factor", True, f"\u2713 Right: v settles where v = μ·v + g, so v = g / (1 − μ) = "
+                                                f"{expected:.0f} g.")
+    if abs(factor - 10) < 0.5 and abs(expected - 10) > 1:
+        return _answer("momentum_factor", False, f"\u2717 10 is the factor for μ = 0.9; for μ = {momentum} solve "
+                                                 f"v = μ·v + g for v.")
+    return _answer("momentum_factor", False, "\u2717 Not quite: with a steady gradient g the velocity stops growing "
+                                             "when v = μ·v + g.")
+
+
+def check_shift_guess(still_above_90, shifted_accuracy):
+    """Try it 4: does the accuracy on shifted digits stay above 90 %? ``shifted_accuracy`` is the measured one."""
+    if still_above_90 is None:
+        return _answer("still_above_90", None, "")
+    if not isinstance(still_above_90, (bool, np.bool_)):
+        return _answer("still_above_90", False, "\u2717 Answer True or False.")
+    truth = bool(shifted_accuracy > 0.9)
+    if bool(still_above_90) == truth:
+        return _answer("still_above_90", True, f"\u2713 Right: {100 * shifted_accuracy:.1f} % after the shift. The "
+                                               f"convolution finds a stroke wherever it is, but the dense layer after "
+                                               f"it learned where strokes usually are.")
+    return _answer("still_above_90", False, f"\u2717 Not this time: the accuracy is {100 * shifted_accuracy:.1f} %.")
