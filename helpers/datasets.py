@@ -1,6 +1,10 @@
 """Data sets of the course: logic gates and two moons (MNIST: helpers.mnist, re-exported here)."""
 
+import numbers
+
 import numpy as np
+
+from . import _checks as check
 
 # Truth tables of two-input gates, in the row order of GATE_INPUTS.
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -16,18 +20,34 @@ GATES = {
 
 def logic_gate(name):
     """Inputs and targets of one gate: X (4, 2) and y (4,) of 0s and 1s; "NOT" has X (2, 1)."""
-    key = str(name).upper()
+    if not isinstance(name, str):
+        check.fail("logic_gate", "name", 'a gate name such as "AND"', check.describe(name), TypeError)
+    key = name.upper()
     if key == "NOT":
         return np.array([[0.0], [1.0]]), np.array([1, 0])
     if key not in GATES:
-        raise ValueError(f"unknown gate {name!r}; expected one of {sorted(GATES) + ['NOT']}")
+        raise ValueError(f"logic_gate: name: unknown gate {name!r}; expected one of {sorted(GATES) + ['NOT']}")
     return GATE_INPUTS.copy(), np.array(GATES[key])
 
 
 def logic_gates(names=("AND", "OR", "XOR", "NAND", "NOR")):
-    """Several gates at once: X (4, 2) and Y (4, len(names)), one column of targets per gate."""
+    """Several gates at once: X (4, 2) and Y (4, len(names)), one column of targets per gate.
+
+    A single name ("XOR") gives one column; "NOT" has other inputs and cannot be mixed in.
+    """
+    if isinstance(names, str):
+        names = [names]  # one gate, not one gate per letter
+    if not hasattr(names, "__iter__"):
+        check.fail("logic_gates", "names", 'a list of gate names such as ["AND", "XOR"]', check.describe(names),
+                   TypeError)
+    names = list(names)
+    if not names:
+        check.fail("logic_gates", "names", "at least one gate name", "an empty list")
+    if any(isinstance(n, str) and n.upper() == "NOT" for n in names):
+        check.fail("logic_gates", "names", "two-input gates (NOT has one input: use logic_gate(\"NOT\"))",
+                   repr(names))
     X = GATE_INPUTS.copy()
-    Y = np.stack([logic_gate(n)[1] for n in names], axis=1).astype(np.float64)
+    Y = np.stack([logic_gate(n)[1] for n in names], axis=1).astype(np.float64)  # (4, len(names))
     return X, Y
 
 
@@ -38,12 +58,13 @@ def make_moons(n, noise, rng):
     of the Gaussian noise added to every coordinate; rng: np.random.Generator.
     Returns X (n, 2) and y (n,) with labels 0 (the upper moon) and 1 (the lower moon), shuffled.
     """
-    if int(n) != n or n < 2:
-        raise ValueError(f"make_moons: n must be a whole number >= 2, got {n!r}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"make_moons: noise must be >= 0, got {noise!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"make_moons: pass rng=np.random.default_rng(seed), got {type(rng).__name__}")
+    if isinstance(n, numbers.Real) and not isinstance(n, bool) and (not np.isfinite(n) or n != int(n) or n < 2):
+        raise ValueError(f"make_moons: n: n must be a whole number >= 2, got {n!r}")
+    n = check.integer("make_moons", "n", n, minimum=2)
+    if isinstance(noise, numbers.Real) and not isinstance(noise, bool) and not noise >= 0:
+        raise ValueError(f"make_moons: noise: noise must be >= 0, got {noise!r}")
+    noise = check.real("make_moons", "noise", noise, minimum=0.0)
+    check.generator("make_moons", "rng", rng)
     n0 = (int(n) + 1) // 2
     n1 = int(n) - n0
     t0 = np.linspace(0, np.pi, n0)
@@ -59,20 +80,36 @@ def make_moons(n, noise, rng):
 def train_test_split(X, y, test_fraction, rng):
     """Shuffle and split into X_train, X_test, y_train, y_test, holding out test_fraction of the rows.
 
-    The split is stratified: each class is split on its own, so both parts keep the class balance.
+    X: (N, ...); y: labels (N,) or one-hot rows Y (N, K). The split is stratified: each class is split
+    on its own (test_fraction of its rows, rounded), so both parts keep the class balance. Targets
+    that are not class labels (fractional numbers) are split without stratification.
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)} labels")
+    X = check.array("train_test_split", "X", X)
+    y = check.array("train_test_split", "y", y, finite=True)
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"train_test_split: y: X has {len(X) if X.ndim else 0} rows but y has "
+                         f"{len(y) if y.ndim else 0} labels; expected one label per row")
+    test_fraction = check.real("train_test_split", "test_fraction", test_fraction)
     if not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: test_fraction must be between 0 and 1, got {test_fraction!r}")
+        check.fail("train_test_split", "test_fraction", "a fraction between 0 and 1", repr(test_fraction))
+    check.generator("train_test_split", "rng", rng)
+    if y.ndim == 1 and np.all(y == np.round(y)):
+        _, classes = np.unique(y, return_inverse=True)  # (N,) class index of every row
+    elif y.ndim == 2:
+        _, classes = np.unique(y, axis=0, return_inverse=True)  # one class per distinct row, e.g. one-hot
+    else:
+        classes = np.zeros(len(y), dtype=np.int64)  # regression targets: one group, no stratification
+    classes = classes.reshape(-1)
     test, train = [], []
-    for label in np.unique(y):
-        rows = rng.permutation(np.flatnonzero(y == label))
+    for label in np.unique(classes):
+        rows = rng.permutation(np.flatnonzero(classes == label))
         num_test = int(round(test_fraction * len(rows)))
         test.append(rows[:num_test])
         train.append(rows[num_test:])
     test, train = rng.permutation(np.concatenate(test)), rng.permutation(np.concatenate(train))
+    if len(test) == 0 or len(train) == 0:
+        check.fail("train_test_split", "test_fraction", f"a fraction that leaves rows on both sides of {len(y)}",
+                   f"{test_fraction!r} ({len(train)} training and {len(test)} test rows)")
     return X[train], X[test], y[train], y[test]
 
 # MNIST lives in helpers.mnist (find or download, verify, parse); these names are re-exported for convenience.

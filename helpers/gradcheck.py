@@ -6,13 +6,17 @@ relative error of about 1e-7 or smaller; 1e-4 or larger almost always means a bu
 
 import numpy as np
 
+from . import _checks as check
+
 
 def rel_error(a, b, eps=1e-12):
     """Largest relative error max |a - b| / max(|a| + |b|, eps), elementwise; 0 means identical."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = check.array("rel_error", "a", a, floating=True, allow_empty=True).astype(np.float64)
+    b = check.array("rel_error", "b", b, floating=True, allow_empty=True).astype(np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"rel_error: shapes differ, {a.shape} and {b.shape}")
+        check.fail("rel_error", "b", f"the shape of a {a.shape} (shapes differ)", f"shape {b.shape}")
+    if a.size == 0:
+        return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
 
 
@@ -22,8 +26,17 @@ def numerical_gradient(f, x, h=1e-5):
     x is changed in place one entry at a time and restored, so f may read x directly.
     x: any shape (float64 for accurate results) -> grad: the same shape.
     """
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"numerical_gradient needs a float array, got dtype {x.dtype}")
+    if not callable(f):
+        check.fail("numerical_gradient", "f", "a function of no arguments that returns the loss", check.describe(f),
+                   TypeError)
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        check.fail("numerical_gradient", "x", "a float array (changed in place, so not a list or an integer array)",
+                   check.describe(x), TypeError)
+    h = check.real("numerical_gradient", "h", h, positive=True)
+    value = f()
+    if np.ndim(value) != 0:
+        check.fail("numerical_gradient", "f", "a function that returns one number (the loss)",
+                   f"a result of shape {np.shape(value)}: use numerical_gradient_array for array outputs")
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -44,6 +57,12 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     This is what a layer's backward computes: given the upstream gradient dout (shaped like
     f's output), the gradient with respect to x (shaped like x).
     """
+    if not callable(f):
+        check.fail("numerical_gradient_array", "f", "a function of no arguments", check.describe(f), TypeError)
+    dout = check.array("numerical_gradient_array", "dout", dout, floating=True)
+    if np.shape(f()) != dout.shape:
+        check.fail("numerical_gradient_array", "dout", f"the shape of f's output {np.shape(f())}",
+                   f"shape {dout.shape}")
     return numerical_gradient(lambda: float(np.sum(f() * dout)), x, h)
 
 
@@ -53,12 +72,17 @@ def check_layer(layer, X, rng, h=1e-5):
     Returns a dict of relative errors: ``{"X": ..., "W": ..., ...}`` (one per parameter).
     Use float64 arrays; expect errors below about 1e-7.
     """
+    if not callable(getattr(layer, "forward", None)) or isinstance(layer, type):
+        check.fail("check_layer", "layer", "a layer instance such as Dense(3, 2, rng)", check.describe(layer), TypeError)
+    X = check.array("check_layer", "X", X, floating=True)
+    check.generator("check_layer", "rng", rng)
     out = layer.forward(X)
     dout = rng.standard_normal(out.shape)
     dX = layer.backward(dout)
-    analytic = {"X": dX}
-    analytic.update({name: getattr(layer, "d" + name).copy() for name in layer.param_names})
-    errors = {"X": rel_error(dX, numerical_gradient_array(lambda: layer.forward(X), X, dout, h))}
+    analytic = {name: np.array(getattr(layer, "d" + name)) for name in layer.param_names}
+    errors = {}
+    if dX is not None:  # None: a first layer built without its input gradient
+        errors["X"] = rel_error(dX, numerical_gradient_array(lambda: layer.forward(X), X, dout, h))
     for name in layer.param_names:
         p = getattr(layer, name)
         errors[name] = rel_error(analytic[name], numerical_gradient_array(lambda: layer.forward(X), p, dout, h))

@@ -1,4 +1,4 @@
-"""Layers with a forward and a backward pass.
+"""The reference layers: each one written exactly as the notebooks derive it.
 
 The contract every layer follows (after cs231n's ``layers.py``):
 
@@ -7,30 +7,38 @@ The contract every layer follows (after cs231n's ``layers.py``):
   the gradient with respect to the input; the gradients of the parameters are stored next to
   the parameters, named after them: ``dW`` for ``W``, ``db`` for ``b``;
 - ``param_names`` lists the parameters, so an optimiser can find ``W`` and ``dW`` by name.
+
+The public ``forward``/``backward`` check their input once (``helpers._checks``) and then call
+``_forward``/``_backward``, which hold only the math. Nothing here is tuned for speed:
+``helpers.fast`` trains the CNN and is tested equal to these layers.
 """
 
 import numpy as np
 
-from .activations import relu, sigmoid
-
-
-def _check_2d(name, X, num_features):
-    """Raise a ValueError naming the shapes when X is not (N, num_features)."""
-    if not isinstance(X, np.ndarray):
-        raise TypeError(f"{name}: expected a NumPy array of shape (N, {num_features}), got {type(X).__name__}")
-    if X.ndim != 2 or X.shape[1] != num_features:
-        raise ValueError(f"{name}: expected input of shape (N, {num_features}), got shape {X.shape}")
+from . import _checks as check
+from .activations import _sigmoid
 
 
 class Layer:
-    """Base class: a layer without parameters that passes gradients straight through."""
+    """Base class: ``forward`` checks X and calls ``_forward``; ``backward`` checks dout and calls ``_backward``."""
 
     param_names = ()
+    _out_shape = None  # the shape of the last forward output; None until forward has run
 
     def forward(self, X):
-        raise NotImplementedError
+        X = check.array(f"{type(self).__name__}.forward", "X", X, floating=True)
+        out = self._forward(X)
+        self._out_shape = out.shape
+        return out
 
     def backward(self, dout):
+        dout = check.gradient(self, "dout", dout, self._out_shape)
+        return self._backward(dout)
+
+    def _forward(self, X):
+        raise NotImplementedError
+
+    def _backward(self, dout):
         raise NotImplementedError
 
     def __repr__(self):
@@ -48,101 +56,109 @@ class Dense(Layer):
     param_names = ("W", "b")
 
     def __init__(self, num_in, num_out, rng, weight_scale=None, dtype=np.float64):
-        if int(num_in) < 1 or int(num_out) < 1:
-            raise ValueError(f"Dense needs num_in >= 1 and num_out >= 1, got num_in={num_in}, num_out={num_out}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"Dense needs rng=np.random.default_rng(seed), got {type(rng).__name__}")
-        scale = 1.0 / np.sqrt(num_in) if weight_scale is None else weight_scale
-        self.W = (scale * rng.standard_normal((num_in, num_out))).astype(dtype)
-        self.b = np.zeros(num_out, dtype=dtype)
+        num_in = check.integer("Dense", "num_in", num_in, minimum=1)
+        num_out = check.integer("Dense", "num_out", num_out, minimum=1)
+        check.generator("Dense", "rng", rng)
+        scale = 1.0 / np.sqrt(num_in) if weight_scale is None else check.real("Dense", "weight_scale", weight_scale,
+                                                                              positive=True)
+        self.W = (scale * rng.standard_normal((num_in, num_out))).astype(dtype)  # (num_in, num_out)
+        self.b = np.zeros(num_out, dtype=dtype)  # (num_out,)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self.X = None
 
     def forward(self, X):
-        _check_2d("Dense.forward", X, self.W.shape[0])
+        X = check.array("Dense.forward", "X", X, shape=("N", self.W.shape[0]), what="an array", floating=True)
+        out = self._forward(X)
+        self._out_shape = out.shape
+        return out
+
+    def _forward(self, X):
         self.X = X  # (N, num_in), kept for dW
         return X @ self.W + self.b  # (N, num_out)
 
-    def backward(self, dout):
-        """dout: (N, num_out) -> dX: (N, num_in); fills dW (num_in, num_out) and db (num_out,)."""
-        if self.X is None:
-            raise RuntimeError("Dense.backward called before forward")
-        if dout.shape != (self.X.shape[0], self.W.shape[1]):
-            raise ValueError(f"Dense.backward: expected dout of shape {(self.X.shape[0], self.W.shape[1])}, got {dout.shape}")
-        np.matmul(self.X.T, dout, out=self.dW)  # (num_in, N) @ (N, num_out), written in place
-        np.sum(dout, axis=0, out=self.db)
-        return dout @ self.W.T
+    def _backward(self, dout):
+        """dout: (N, num_out) -> dX: (N, num_in); sets dW (num_in, num_out) and db (num_out,)."""
+        self.dW = self.X.T @ dout  # (num_in, N) @ (N, num_out)
+        self.db = dout.sum(axis=0)  # (num_out,)
+        return dout @ self.W.T  # (N, num_out) @ (num_out, num_in)
 
     def __repr__(self):
         return f"Dense({self.W.shape[0]}, {self.W.shape[1]})"
 
 
 class Sigmoid(Layer):
-    """Sigmoid as a layer: out = sigmoid(X); backward uses out * (1 - out)."""
+    """Sigmoid as a layer: out = sigmoid(X), any shape; backward multiplies by out * (1 - out)."""
 
-    def forward(self, X):
-        self.out = sigmoid(X)
+    def _forward(self, X):
+        self.out = _sigmoid(X)
         return self.out
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout * self.out * (1.0 - self.out)
 
 
 class Tanh(Layer):
-    """tanh as a layer: out = tanh(X); backward uses 1 - out**2."""
+    """tanh as a layer: out = tanh(X), any shape; backward multiplies by 1 - out**2."""
 
-    def forward(self, X):
+    def _forward(self, X):
         self.out = np.tanh(X)
         return self.out
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout * (1.0 - self.out * self.out)
 
 
 class ReLU(Layer):
-    """ReLU as a layer: out = max(0, X); the gradient passes where X > 0."""
+    """ReLU as a layer: out = max(0, X), any shape; the gradient passes where X > 0."""
 
-    def forward(self, X):
-        self.mask = X > 0
-        return relu(X)
+    def _forward(self, X):
+        self.mask = X > 0  # same shape as X
+        return np.maximum(X, 0)
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout * self.mask
 
 
 class Flatten(Layer):
     """Flattens everything after the batch axis: (N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
 
-    def forward(self, X):
-        self.X = X
-        return X.reshape(X.shape[0], -1)  # (N, d1*d2*...), in C order (a copy if X is not C-ordered)
+    def _forward(self, X):
+        self.X_shape = X.shape  # (N, d1, d2, ...)
+        return X.reshape(X.shape[0], -1)  # (N, d1*d2*...)
 
-    def backward(self, dout):
-        dX = np.empty_like(self.X)  # back to (N, d1, d2, ...), in the memory order X had, so the
-        np.copyto(dX, dout.reshape(self.X.shape))  # layers below keep working on one layout
-        return dX
+    def _backward(self, dout):
+        return dout.reshape(self.X_shape)  # (N, d1*d2*...) -> (N, d1, d2, ...)
 
 
 # ---------------------------------------------------------------------------------------------
 # Convolution and pooling. Images are (N, C, H, W): batch, channels, height, width.
 
 
-def _conv_output_size(name, size, kernel, stride, padding, axis):
+def _output_size(fn, size, kernel, stride, padding, axis):
     """Output length along one axis: (size + 2 * padding - kernel) // stride + 1, or a ValueError."""
     if size + 2 * padding < kernel:
-        raise ValueError(f"{name}: kernel {kernel} is larger than the padded input {axis} "
+        raise ValueError(f"{fn}: kernel {kernel} is larger than the padded input {axis} "
                          f"{size} + 2*{padding} = {size + 2 * padding}")
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _check_images(name, X, channels):
-    if not isinstance(X, np.ndarray):
-        raise TypeError(f"{name}: expected a NumPy array of shape (N, {channels}, H, W), got {type(X).__name__}")
+def _images(fn, X, channels=None):
+    """X checked as floating-point images (N, C, H, W), C = channels when given."""
+    X = check.array(fn, "X", X, what="images")
     if not np.issubdtype(X.dtype, np.floating):
-        raise TypeError(f"{name}: expected floating-point images (scale uint8 pixels with X / 255), got dtype {X.dtype}")
-    if X.ndim != 4 or X.shape[1] != channels:
-        raise ValueError(f"{name}: expected images of shape (N, {channels}, H, W), got shape {X.shape}")
+        check.fail(fn, "X", "floating-point images (scale uint8 pixels with X / 255)", f"dtype {X.dtype}", TypeError)
+    return check.array(fn, "X", X, shape=("N", "C" if channels is None else channels, "H", "W"), what="images")
+
+
+def _window(fn, kernel_size, stride, padding, names=("kernel_size", "kernel_size")):
+    """(kh, kw), stride and padding checked as whole numbers."""
+    if isinstance(kernel_size, str) or np.ndim(kernel_size) not in (0, 1):
+        check.fail(fn, names[0], "a whole number or a pair (kh, kw)", check.describe(kernel_size), TypeError)
+    sizes = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else tuple(kernel_size)
+    if len(sizes) != 2:
+        check.fail(fn, names[0], "a whole number or a pair (kh, kw)", check.describe(kernel_size))
+    kh, kw = (check.integer(fn, name, k, minimum=1) for name, k in zip(names, sizes))
+    return kh, kw, check.integer(fn, "stride", stride, minimum=1), check.integer(fn, "padding", padding, minimum=0)
 
 
 def conv2d_naive(X, W, b, stride=1, padding=0):
@@ -152,13 +168,15 @@ def conv2d_naive(X, W, b, stride=1, padding=0):
     Ho = (H + 2 padding - kh) // stride + 1 (likewise Wo). Like every deep-learning library we
     compute a cross-correlation: the filter is not flipped.
     """
+    X = _images("conv2d_naive", X)
+    W = check.array("conv2d_naive", "W", W, shape=("F", X.shape[1], "kh", "kw"), what="filters", floating=True)
+    b = check.array("conv2d_naive", "b", b, shape=(W.shape[0],), what="biases", floating=True)
+    kh, kw, stride, padding = _window("conv2d_naive", W.shape[2:], stride, padding)
     N, C, H, Wd = X.shape
-    F, C2, kh, kw = W.shape
-    if C2 != C:
-        raise ValueError(f"conv2d_naive: images have {C} channels but filters expect {C2}")
-    Ho = _conv_output_size("conv2d_naive", H, kh, stride, padding, "height")
-    Wo = _conv_output_size("conv2d_naive", Wd, kw, stride, padding, "width")
-    Xp = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))  # zeros around each image
+    F = W.shape[0]
+    Ho = _output_size("conv2d_naive", H, kh, stride, padding, "height")
+    Wo = _output_size("conv2d_naive", Wd, kw, stride, padding, "width")
+    Xp = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))  # (N, C, H + 2p, W + 2p)
     out = np.zeros((N, F, Ho, Wo), dtype=np.result_type(X, W))
     for n in range(N):
         for f in range(F):
@@ -169,28 +187,25 @@ def conv2d_naive(X, W, b, stride=1, padding=0):
     return out
 
 
-def im2col(X, kh, kw, stride=1, padding=0, ones_column=False):
+def im2col(X, kh, kw, stride=1, padding=0):
     """Every (C, kh, kw) patch of every image as one row: (N, C, H, W) -> (N * Ho * Wo, C * kh * kw).
 
-    Rows are ordered by image, then output row, then output column, so the product
-    ``im2col(X) @ W.reshape(F, -1).T`` holds the convolution as (N, Ho, Wo, F).
-    ``ones_column=True`` appends a column of ones (for a bias folded into the weights).
+    Rows are ordered by image, then output row, then output column; each row holds its patch in
+    C order (channel, then kernel row, then kernel column), the order of ``W.reshape(F, -1)``.
+    So ``im2col(X) @ W.reshape(F, -1).T`` holds the convolution as (N * Ho * Wo, F).
     """
+    X = _images("im2col", X)
+    kh, kw, stride, padding = _window("im2col", (kh, kw), stride, padding, names=("kh", "kw"))
     N, C, H, Wd = X.shape
-    Ho = _conv_output_size("im2col", H, kh, stride, padding, "height")
-    Wo = _conv_output_size("im2col", Wd, kw, stride, padding, "width")
-    if padding:
-        X = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    K = C * kh * kw
-    rows = np.empty((N, Ho, Wo, K + 1 if ones_column else K), dtype=X.dtype)
-    cols = rows[..., :K].reshape(N, Ho, Wo, C, kh, kw)  # a view into rows
-    for i in range(kh):  # kh * kw strided copies, each of one shifted view of all images at once
+    Ho = _output_size("im2col", H, kh, stride, padding, "height")
+    Wo = _output_size("im2col", Wd, kw, stride, padding, "width")
+    Xp = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))  # (N, C, H + 2p, W + 2p)
+    cols = np.empty((N, Ho, Wo, C, kh, kw), dtype=X.dtype)
+    for i in range(kh):  # one strided view of all images per kernel position
         for j in range(kw):
-            window = X[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride]  # (N, C, Ho, Wo)
+            window = Xp[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride]  # (N, C, Ho, Wo)
             cols[:, :, :, :, i, j] = window.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
-    if ones_column:
-        rows[..., K] = 1
-    return rows.reshape(N * Ho * Wo, rows.shape[-1])
+    return cols.reshape(N * Ho * Wo, C * kh * kw)  # (N*Ho*Wo, C*kh*kw)
 
 
 def col2im(dcols, X_shape, kh, kw, stride=1, padding=0):
@@ -198,74 +213,77 @@ def col2im(dcols, X_shape, kh, kw, stride=1, padding=0):
 
     dcols: (N * Ho * Wo, C * kh * kw) -> dX: X_shape = (N, C, H, W). Overlapping patches add up.
     """
-    N, C, H, Wd = X_shape
-    Ho = (H + 2 * padding - kh) // stride + 1
-    Wo = (Wd + 2 * padding - kw) // stride + 1
-    dcols = dcols.reshape(N, Ho, Wo, C, kh, kw)
-    dXp = np.zeros((N, C, H + 2 * padding, Wd + 2 * padding), dtype=dcols.dtype)
+    if np.ndim(X_shape) != 1 or len(X_shape) != 4:
+        check.fail("col2im", "X_shape", "the images' shape (N, C, H, W)", check.describe(X_shape))
+    N, C, H, Wd = (check.integer("col2im", "X_shape", s, minimum=1) for s in X_shape)
+    kh, kw, stride, padding = _window("col2im", (kh, kw), stride, padding, names=("kh", "kw"))
+    Ho = _output_size("col2im", H, kh, stride, padding, "height")
+    Wo = _output_size("col2im", Wd, kw, stride, padding, "width")
+    dcols = check.array("col2im", "dcols", dcols, shape=(N * Ho * Wo, C * kh * kw), floating=True)
+    dcols = dcols.reshape(N, Ho, Wo, C, kh, kw)  # (N, Ho, Wo, C, kh, kw)
+    dXp = np.zeros((N, C, H + 2 * padding, Wd + 2 * padding), dtype=dcols.dtype)  # (N, C, H + 2p, W + 2p)
     for i in range(kh):
         for j in range(kw):
             dXp[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride] += \
-                dcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)  # (N, C, Ho, Wo)
-    return dXp[:, :, padding:padding + H, padding:padding + Wd]  # explicit crop: also right for padding == 0
+                dcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)  # (N, Ho, Wo, C) -> (N, C, Ho, Wo)
+    return dXp[:, :, padding:padding + H, padding:padding + Wd]  # (N, C, H, W); explicit crop: right for padding 0
 
 
 class Conv2D(Layer):
     """2-D convolution by im2col: all patches as rows of one matrix, then one matrix product.
 
     X: (N, C, H, W) -> out: (N, F, Ho, Wo); W: (F, C, kh, kw); b: (F,).
-    The output is returned as (N, F, Ho, Wo) but stored channels-last in memory (a transposed view
-    of the (N, Ho, Wo, F) product), which spares a copy here and in backward.
-    ``needs_input_grad = False`` (set by Sequential for a first layer) skips computing dX.
+    ``needs_input_grad=False`` (for a first layer, whose input is the images) skips dX:
+    backward then returns None.
     """
 
     param_names = ("W", "b")
 
-    def __init__(self, in_channels, out_channels, kernel_size, rng, stride=1, padding=0, dtype=np.float32):
-        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
-        if min(in_channels, out_channels, kh, kw, stride) < 1 or padding < 0:
-            raise ValueError(f"Conv2D: channels, kernel size and stride must be >= 1 and padding >= 0, got "
-                             f"in={in_channels}, out={out_channels}, kernel={kernel_size}, stride={stride}, padding={padding}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"Conv2D needs rng=np.random.default_rng(seed), got {type(rng).__name__}")
-        fan_in = in_channels * kh * kw
+    def __init__(self, in_channels, out_channels, kernel_size, rng, stride=1, padding=0, dtype=np.float32,
+                 needs_input_grad=True):
+        C = check.integer("Conv2D", "in_channels", in_channels, minimum=1)
+        F = check.integer("Conv2D", "out_channels", out_channels, minimum=1)
+        kh, kw, self.stride, self.padding = _window("Conv2D", kernel_size, stride, padding)
+        check.generator("Conv2D", "rng", rng)
+        fan_in = C * kh * kw
         # He initialisation (He et al., 2015): spread sqrt(2 / fan_in) keeps ReLU activations' scale steady
-        self.W = (rng.standard_normal((out_channels, in_channels, kh, kw)) * np.sqrt(2.0 / fan_in)).astype(dtype)
-        self.b = np.zeros(out_channels, dtype=dtype)
+        self.W = (rng.standard_normal((F, C, kh, kw)) * np.sqrt(2.0 / fan_in)).astype(dtype)  # (F, C, kh, kw)
+        self.b = np.zeros(F, dtype=dtype)  # (F,)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self.stride, self.padding = int(stride), int(padding)
-        self.needs_input_grad = True
+        self.needs_input_grad = bool(needs_input_grad)
 
     def forward(self, X):
-        F, C, kh, kw = self.W.shape
-        _check_images("Conv2D.forward", X, C)
+        X = _images("Conv2D.forward", X, channels=self.W.shape[1])
         if X.dtype != self.W.dtype:
-            raise TypeError(f"Conv2D.forward: images are {X.dtype} but the filters are {self.W.dtype}; "
+            raise TypeError(f"Conv2D.forward: X: images are {X.dtype} but the filters are {self.W.dtype}; "
                             f"convert with X.astype(np.{self.W.dtype})")
-        N, _, H, Wd = X.shape
-        Ho = _conv_output_size("Conv2D.forward", H, kh, self.stride, self.padding, "height")
-        Wo = _conv_output_size("Conv2D.forward", Wd, kw, self.stride, self.padding, "width")
-        self.X_shape = X.shape
-        # im2col with one more column of ones: the product then adds the bias too, and backward gets
-        # db from the same product as dW (the bias is a weight whose input is always 1)
-        cols = im2col(X, kh, kw, self.stride, self.padding, ones_column=True)  # (N*Ho*Wo, C*kh*kw + 1)
-        self.cols = cols
-        W_and_b = np.concatenate([self.W.reshape(F, -1), self.b[:, None]], axis=1)  # (F, C*kh*kw + 1)
-        out = cols @ W_and_b.T  # (N*Ho*Wo, F)
-        return out.reshape(N, Ho, Wo, F).transpose(0, 3, 1, 2)  # (N, F, Ho, Wo), a view: no copy
+        _output_size("Conv2D.forward", X.shape[2], self.W.shape[2], self.stride, self.padding, "height")
+        _output_size("Conv2D.forward", X.shape[3], self.W.shape[3], self.stride, self.padding, "width")
+        out = self._forward(X)
+        self._out_shape = out.shape
+        return out
 
-    def backward(self, dout):
-        """dout: (N, F, Ho, Wo) -> dX: (N, C, H, W) (None when needs_input_grad is False); fills dW, db."""
+    def _forward(self, X):
         F, C, kh, kw = self.W.shape
-        dmat = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*Ho*Wo, F); free when dout is channels-last
-        grads = self.cols.T @ dmat  # (C*kh*kw + 1, F): every patch times the gradient at its position
-        self.dW[...] = grads[:-1].T.reshape(self.W.shape)  # (F, C*kh*kw) -> (F, C, kh, kw)
-        self.db[...] = grads[-1]  # the ones column: db = sum of dout over all positions
+        N, _, H, Wd = X.shape
+        Ho = (H + 2 * self.padding - kh) // self.stride + 1
+        Wo = (Wd + 2 * self.padding - kw) // self.stride + 1
+        self.X_shape = X.shape
+        self.cols = im2col(X, kh, kw, self.stride, self.padding)  # (N*Ho*Wo, C*kh*kw)
+        out = self.cols @ self.W.reshape(F, -1).T + self.b  # (N*Ho*Wo, F)
+        return np.ascontiguousarray(out.reshape(N, Ho, Wo, F).transpose(0, 3, 1, 2))  # (N, F, Ho, Wo)
+
+    def _backward(self, dout):
+        """dout: (N, F, Ho, Wo) -> dX: (N, C, H, W), or None without needs_input_grad; sets dW, db."""
+        F, C, kh, kw = self.W.shape
+        dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N, Ho, Wo, F) -> (N*Ho*Wo, F), rows as in cols
+        self.dW = (dout_rows.T @ self.cols).reshape(self.W.shape)  # (F, C*kh*kw) -> (F, C, kh, kw)
+        self.db = dout_rows.sum(axis=0)  # (F,)
         if not self.needs_input_grad:
             return None
-        dcols = dmat @ self.W.reshape(F, -1)  # (N*Ho*Wo, C*kh*kw)
-        return col2im(dcols, self.X_shape, kh, kw, self.stride, self.padding)
+        dcols = dout_rows @ self.W.reshape(F, -1)  # (N*Ho*Wo, C*kh*kw)
+        return col2im(dcols, self.X_shape, kh, kw, self.stride, self.padding)  # (N, C, H, W)
 
     def __repr__(self):
         F, C, kh, kw = self.W.shape
@@ -280,47 +298,35 @@ class MaxPool2D(Layer):
     """
 
     def __init__(self, size=2):
-        if int(size) < 1:
-            raise ValueError(f"MaxPool2D: size must be >= 1, got {size!r}")
-        self.size = int(size)
+        self.size = check.integer("MaxPool2D", "size", size, minimum=1)
 
     def forward(self, X):
-        if not isinstance(X, np.ndarray) or X.ndim != 4:
-            raise ValueError(f"MaxPool2D.forward: expected images of shape (N, C, H, W), got "
-                             f"{getattr(X, 'shape', type(X).__name__)}")
+        X = check.array("MaxPool2D.forward", "X", X, shape=("N", "C", "H", "W"), what="images", floating=True)
         k = self.size
-        N, C, H, Wd = X.shape
-        if H % k or Wd % k:
-            raise ValueError(f"MaxPool2D.forward: pool size {k} does not divide the input's height and width "
-                             f"{H}x{Wd} (input shape {X.shape}); crop or pad the input to a multiple of {k}")
-        self.X = X
-        # k*k strided views, one per position in the window; np.maximum keeps the memory order of X
-        # (channels-last when X comes from Conv2D), so every pass reads memory in sequence.
-        views = [X[:, :, t // k::k, t % k::k] for t in range(k * k)]  # each (N, C, H/k, W/k)
-        out = views[0].copy(order="K")
-        for view in views[1:]:
-            np.maximum(out, view, out=out)
-        self.out = out
+        if X.shape[2] % k or X.shape[3] % k:
+            raise ValueError(f"MaxPool2D.forward: X: pool size {k} does not divide the input's height and width "
+                             f"{X.shape[2]}x{X.shape[3]} (input shape {X.shape}); crop or pad the input "
+                             f"to a multiple of {k}")
+        out = self._forward(X)
+        self._out_shape = out.shape
         return out
 
-    def backward(self, dout):
-        """dout: (N, C, H/k, W/k) -> dX: (N, C, H, W), zero except at each window's maximum.
-
-        The positions are visited in order and each window's gradient goes to the first one equal to
-        the maximum (ties happen: blank image corners give identical values).
-        """
+    def _forward(self, X):
         k = self.size
-        dX = np.empty_like(self.X, dtype=dout.dtype)  # same memory order as the input; the k*k views below fill it all
-        hit = np.empty_like(self.out, dtype=bool)  # this position holds its window's maximum ...
-        free = np.ones_like(self.out, dtype=bool)  # ... and no earlier position of the window did
-        for t in range(k * k):
-            np.equal(self.X[:, :, t // k::k, t % k::k], self.out, out=hit)
-            if t:
-                np.logical_and(hit, free, out=hit)
-            np.multiply(dout, hit, out=dX[:, :, t // k::k, t % k::k])
-            if t < k * k - 1:
-                np.greater(free, hit, out=free)  # still free: free and not hit
-        return dX
+        N, C, H, Wd = X.shape
+        windows = X.reshape(N, C, H // k, k, Wd // k, k)  # (N, C, Ho, k, Wo, k)
+        windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H // k, Wd // k, k * k)  # (N, C, Ho, Wo, k*k)
+        self.argmax = windows.argmax(axis=-1)  # (N, C, Ho, Wo): where each window's maximum is (first on ties)
+        return windows.max(axis=-1)  # (N, C, Ho, Wo)
+
+    def _backward(self, dout):
+        """dout: (N, C, Ho, Wo) -> dX: (N, C, H, W), zero except at each window's maximum."""
+        k = self.size
+        N, C, Ho, Wo = dout.shape
+        mask = np.arange(k * k) == self.argmax[..., None]  # (N, C, Ho, Wo, k*k): True at the maximum
+        dwindows = mask * dout[..., None]  # (N, C, Ho, Wo, k*k)
+        dX = dwindows.reshape(N, C, Ho, Wo, k, k).transpose(0, 1, 2, 4, 3, 5)  # (N, C, Ho, k, Wo, k)
+        return dX.reshape(N, C, Ho * k, Wo * k)  # (N, C, H, W)
 
     def __repr__(self):
         return f"MaxPool2D({self.size})"

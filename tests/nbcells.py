@@ -6,6 +6,9 @@ IPython magics (``%...``) and shell lines (``!...``) are dropped.
 """
 
 import ast
+import contextlib
+import functools
+import io
 import json
 from pathlib import Path
 
@@ -59,3 +62,31 @@ def run_source(source, namespace, filename="<cell>"):
 def run_cell(name, cell_id, namespace):
     """Run one cell of a stored notebook in ``namespace`` and return what it would display (or None)."""
     return run_source(cell_source(name, cell_id), namespace, filename=f"{notebook_path(name).name}:{cell_id}")
+
+
+@functools.lru_cache(maxsize=None)
+def namespace_with(notebook, function_name):
+    """Execute the code cells of ``notebook`` until ``def function_name`` is defined; return the namespace.
+
+    Cells tagged "setup" are replaced by plain imports, cells that display a panel (tagged
+    "nbval-ignore-output") are skipped, IPython magics (lines starting with % or !) are dropped, and
+    what the cells print is swallowed (a benchmark prints only its own figures).
+    """
+    path = notebook_path(notebook)
+    nb = json.loads(path.read_text())
+    import matplotlib.pyplot as plt
+
+    ns = {"__name__": "__notebook__"}
+    exec("import numpy as np\nimport matplotlib.pyplot as plt", ns)
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] != "code" or "setup" in tags or "nbval-ignore-output" in tags:
+            continue
+        source = "".join(cell["source"])
+        code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(code, f"{path.name}:{cell.get('id')}", "exec"), ns)
+        plt.close("all")
+        if f"def {function_name}(" in source:
+            return ns
+    raise LookupError(f"{path.name} defines no function {function_name!r}: is the function renamed?")

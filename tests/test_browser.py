@@ -9,6 +9,7 @@ downloads a browser. Without Chromium or Playwright the test is skipped and says
 The notebooks are copied to a temporary folder first, so the browser never touches the stored ones.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +28,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
 CHROMIUM = next((p for p in CHROMIUM_CANDIDATES if p and Path(p).is_file()), None)
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RUN_ALL_TIMEOUT = 600  # seconds for one notebook's Run All (06 trains a CNN for about a minute)
 
 
@@ -62,11 +65,11 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 serving a copy of notebooks/, with a random token."""
-    folder = tmp_path_factory.mktemp("lab") / "notebooks"
-    shutil.copytree(ROOT / "notebooks", folder)
+@contextlib.contextmanager
+def jupyter_lab(notebooks, workdir, env_extra=None):
+    """JupyterLab on 127.0.0.1 serving a copy of the folder ``notebooks``, with a random token: (base URL, token)."""
+    folder = workdir / "notebooks"
+    shutil.copytree(notebooks, folder)
     token, port = uuid.uuid4().hex, _free_port()
     # Render every cell, not only those in view (JupyterLab 4 "windows" long notebooks), so every panel
     # is in the page; and keep a student's own settings out of the test.
@@ -74,6 +77,9 @@ def lab(tmp_path_factory):
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}))
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))  # no pop-up, no network
     cmd = [str(Path(sys.executable).parent / "jupyter-lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
            f"--ServerApp.root_dir={folder}", f"--LabApp.user_settings_dir={settings}",
@@ -82,6 +88,7 @@ def lab(tmp_path_factory):
         cmd.append("--allow-root")
     log = open(folder.parent / "jupyterlab.log", "w")
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(folder.parent / "config"))  # no user settings leak in
+    env.update(env_extra or {})
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -94,13 +101,22 @@ def lab(tmp_path_factory):
                 server.kill()
                 pytest.fail(f"JupyterLab did not start; see {folder.parent / 'jupyterlab.log'}")
             time.sleep(0.5)
-    yield base, token
-    server.terminate()
     try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of notebooks/."""
+    with jupyter_lab(ROOT / "notebooks", tmp_path_factory.mktemp("lab")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +129,7 @@ def browser_context(tmp_path_factory):
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
             viewport={"width": 1400, "height": 1000},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            args=BROWSER_ARGS)
         yield context
         context.close()
 

@@ -67,3 +67,48 @@ def test_notebooks_were_run_top_to_bottom_without_errors():
         for c in nb["cells"]:
             for o in c.get("outputs", []):
                 assert o.get("output_type") != "error", f"{path.name}: a stored output is an error"
+
+
+def test_run_times_agree_in_notebooks_readme_and_the_measurement():
+    """Each notebook's header, README's table and notebooks/run_times.json state the same run time."""
+    times = stamp_notebooks.run_times()
+    paths = stamp_notebooks.notebook_paths()
+    assert set(times) == {p.name for p in paths}, (
+        f"{stamp_notebooks.RUN_TIMES.name} has {sorted(times)}: run `make execute` (all notebooks) to measure them")
+    readme = (ROOT / "README.md").read_text()
+    total = 0
+    for path in paths:
+        figure = stamp_notebooks.seconds_text(times[path.name])
+        total += times[path.name]
+        nb = json.loads(path.read_text())
+        header = [line for c in nb["cells"] if c["cell_type"] == "markdown"
+                  for line in "".join(c["source"]).splitlines() if line.startswith("**Run time:**")]
+        assert header == [stamp_notebooks.run_time_line(times[path.name])], (
+            f"{path.name} states {header}, measured {figure}: run `python tools/stamp_notebooks.py`")
+        row = next((r for r in readme.splitlines() if r.startswith(f"| {path.name[:2]} |")), "")
+        assert f"| {figure} |" in row and f"notebooks/{path.name}" in row, (
+            f"README's row for {path.name} is {row!r}, measured {figure}: run `python tools/stamp_notebooks.py`")
+    assert f"the whole course runs in about {stamp_notebooks.seconds_text(total)}" in readme
+
+
+def test_the_repository_url_lives_in_pyproject_only():
+    """Badges, Binder link and install URL are all made from pyproject's [project.urls] Repository."""
+    url = _pyproject()["project"]["urls"]["Repository"]
+    assert stamp_notebooks.REPOSITORY_URL == url.rstrip("/")
+    readme = (ROOT / "README.md").read_text()
+    github = url.removeprefix("https://github.com/")
+    for found in re.findall(r"https://(?:colab\.research\.google\.com/github|mybinder\.org/v2/gh)/([^/]+/[^/]+)/", readme):
+        assert found == github, f"README links to {found}, pyproject says {github}"
+    for path in stamp_notebooks.notebook_paths():
+        text = path.read_text()
+        assert stamp_notebooks.colab_url(path.name) in text, f"{path.name}: Colab badge not made from pyproject's URL"
+
+
+def test_colab_python_is_the_same_in_constraints_makefile_and_environment_yml():
+    """constraints/colab.txt records Colab's Python; the Makefile's Colab environment and Binder use it."""
+    pinned = re.search(r"^# python==(\d+\.\d+)\s*$", (ROOT / "constraints" / "colab.txt").read_text(), re.M)
+    assert pinned, "constraints/colab.txt should record Colab's Python as a line '# python==3.X'"
+    make = re.search(r"^COLAB_PYTHON_VERSION\s*:?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    assert make and make.group(1) == pinned.group(1), f"Makefile uses {make and make.group(1)}, Colab has {pinned.group(1)}"
+    conda = re.search(r"^  - python=(\S+)", (ROOT / "environment.yml").read_text(), re.M)
+    assert conda and conda.group(1) == pinned.group(1), f"environment.yml pins {conda and conda.group(1)}"

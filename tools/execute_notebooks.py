@@ -5,8 +5,16 @@ Prints how long each notebook took; the run stops at the first notebook with an 
 that notebook's file is left unchanged. With --no-write nothing is stored: the run only proves
 that every cell runs without error (used for the Colab-pinned environment in `make test`).
 The kernel is the Python running this script.
+
+A full run (all notebooks, outputs stored) also records each notebook's run time in
+notebooks/run_times.json; `tools/stamp_notebooks.py` then writes those figures into each notebook's
+header and README's table (`make execute` does both). Runs of single notebooks leave it alone, so
+the figures always come from one run of the whole course.
 """
 
+import json
+import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -15,34 +23,57 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMES = ROOT / "notebooks" / "run_times.json"
+
+
+def all_notebooks():
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def run(nb, folder, kernel_python=None):
+    """Execute notebook ``nb`` (in place) in a fresh kernel started in ``folder``; return the seconds it took."""
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    # run the kernel with this interpreter, whatever "python" is on the PATH
+    client.km = client.create_kernel_manager()
+    client.km.kernel_cmd = [kernel_python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
 
 
 def execute(path, write=True):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    # run the kernel with this interpreter, whatever "python" is on the PATH
-    client.km = client.create_kernel_manager()
-    client.km.kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
+    seconds = run(nb, path.parent)
     if write:
         nbformat.write(nb, path)  # written only after the whole notebook ran without error
     return seconds
 
 
+def record_run_times(times):
+    RUN_TIMES.write_text(json.dumps({
+        "about": "Seconds per notebook, top to bottom from a fresh kernel, measured by the last full run of "
+                 "tools/execute_notebooks.py; tools/stamp_notebooks.py copies them into the notebooks and README.",
+        "measured_on": {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()},
+        "seconds": {name: round(s, 1) for name, s in times.items()},
+    }, indent=1, ensure_ascii=False) + "\n")
+
+
 def main(argv):
     write = "--no-write" not in argv
     argv = [a for a in argv if a != "--no-write"]
-    paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    total = 0.0
+    paths = [Path(p).resolve() for p in argv] or all_notebooks()
+    full = write and sorted(paths) == all_notebooks()
+    times = {}
     for path in paths:
         print(f"executing {path.name} ...", flush=True)
-        seconds = execute(path, write)
-        total += seconds
-        print(f"  {path.name}: {seconds:.1f} s", flush=True)
-    print(f"all {len(paths)} notebooks: {total:.1f} s")
+        times[path.name] = execute(path, write)
+        print(f"  {path.name}: {times[path.name]:.1f} s", flush=True)
+    print(f"all {len(paths)} notebooks: {sum(times.values()):.1f} s")
+    if full:
+        record_run_times(times)
+        print(f"run times recorded in {RUN_TIMES.relative_to(ROOT)}: run tools/stamp_notebooks.py to copy them "
+              "into the notebooks and README")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,131 @@
+"""Presentation mode in a real browser: `make present NB=04` as a teacher would drive it on a projector.
+
+Builds the presentation copy of notebook 04 (tools/present.py), serves it with Voilà (the optional
+extra `present`) with NN_PROJECTOR=1 as `make present` does, opens it in headless Chromium and checks:
+no code is shown; the setup cell, the exercises' stubs and the graders show nothing; no plot appears
+twice; every slider panel is drawn; moving a slider redraws its panel's plot.
+Skipped, saying why, without Chromium, Playwright or Voilà.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import present  # noqa: E402
+from test_browser import ARTIFACTS, BROWSER_ARGS, CHROMIUM, SKIP, _free_port  # noqa: E402
+
+NUMBER = "04"
+VOILA = shutil.which("voila", path=str(Path(sys.executable).parent))
+REASON = SKIP or (None if VOILA else "Voilà is not installed (pip install -e '.[present]')")
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+_PAGE_STATE = """() => ({
+  code: document.querySelectorAll('.jp-InputArea .highlight, .jp-CodeMirrorEditor, .cm-editor').length,
+  images: Array.from(document.querySelectorAll('img')).map(i => i.src.length + ':' + i.src.slice(-120)),
+  panels: document.querySelectorAll('.nn-panel').length,
+  text: document.body.innerText
+})"""
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("present")
+    (path,) = present.build(folder, [NUMBER])
+    port = _free_port()
+    env = dict(os.environ, NN_PROJECTOR="1", JUPYTER_CONFIG_DIR=str(folder / "config"))
+    log = open(folder / "voila.log", "w")
+    server = subprocess.Popen([VOILA, str(path), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+                               "--strip_sources=True", "--theme=light"],
+                              stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/voila/static/", timeout=2)
+        except urllib.error.HTTPError:
+            break  # the server answers
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                server.kill()
+                pytest.fail(f"Voilà did not start; see {folder / 'voila.log'}")
+            time.sleep(0.5)
+        else:
+            break
+    yield base, path
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+def test_presentation_mode_hides_code_and_exercises_and_the_sliders_work(voila, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, path = voila
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+            viewport={"width": 1400, "height": 1000}, args=BROWSER_ARGS)
+        page = context.new_page()
+        page.goto(base, timeout=600000)  # Voilà runs the whole notebook before it sends the page
+        page.wait_for_selector(".nn-panel img", timeout=600000)
+        page.wait_for_timeout(1000)
+        state = page.evaluate(_PAGE_STATE)
+        assert state["code"] == 0, "presentation mode shows code"
+        assert "Error" not in state["text"] and "Traceback" not in state["text"], state["text"][-2000:]
+        for hidden in ("not written yet", "Installing the course package", "NotImplementedError"):
+            assert hidden not in state["text"], f"presentation mode shows {hidden!r} (setup, exercise or grader output)"
+        assert len(state["images"]) == len(set(state["images"])), "a plot appears twice"
+        assert state["panels"] >= 1
+        page.screenshot(path=str(ARTIFACTS / f"present_{NUMBER}.png"), full_page=True)
+
+        panel = page.locator(".nn-panel").first
+        panel.scroll_into_view_if_needed()
+        before = panel.locator("img").first.get_attribute("src")
+        handle = panel.locator(".noUi-handle, .ui-slider-handle").first
+        changed = False
+        for key in ("ArrowRight", "ArrowLeft"):
+            handle.focus()
+            handle.press(key)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                imgs = panel.locator("img")
+                if imgs.count() and imgs.first.get_attribute("src") != before and "working" not in panel.inner_text():
+                    changed = True
+                    break
+                page.wait_for_timeout(300)
+            if changed:
+                break
+        assert changed, "moving the first slider did not redraw the panel's plot in presentation mode"
+        assert panel.locator("img").count() == 1, "the panel's redraw stacked a second plot"
+        panel.screenshot(path=str(ARTIFACTS / f"present_{NUMBER}_panel.png"))
+        context.close()
+
+
+def test_the_presentation_copy_hides_what_the_tags_mark():
+    import json
+
+    src = json.loads(present.find(NUMBER).read_text())
+    out = present.presentation(src)
+    ids = [c.get("id") for c in out["cells"]]
+    assert "colab-badge" not in ids and "nav" not in ids
+    for cell in out["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert "solution" not in tags
+        if cell["cell_type"] == "code" and ({"setup", "exercise", "grader"} & set(tags)
+                                            or cell.get("id") in present.panel_check_ids(src)):
+            assert "".join(cell["source"]).startswith("%%capture\n"), cell.get("id")
+    assert present.panel_check_ids(src), "notebook 04 checks its panel's function in the cell after the panel"
