@@ -18,8 +18,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def notebook_path(name):
     """'03' or '03_backprop' or a path -> the notebook's Path."""
     p = Path(name)
-    if p.suffix == ".ipynb" and p.exists():
-        return p
+    if p.suffix == ".ipynb":
+        return p if p.exists() else NOTEBOOKS / p.name
     matches = sorted(NOTEBOOKS.glob(f"{name}*.ipynb"))
     if len(matches) != 1:
         raise FileNotFoundError(f"no single notebook matches {name!r} in {NOTEBOOKS}: {matches}")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from helpers.datasets import logic_gate
-from helpers.perceptron import perceptron_predict, train_perceptron
+from helpers.perceptron import line_outside_window, perceptron_predict, perceptron_update, train_perceptron
 
 SEEDS = range(20)
 LR, NUM_STEPS = 0.1, 100  # the defaults of notebook 01
@@ -63,3 +63,66 @@ def test_rng_must_be_a_generator():
     X, y = logic_gate("AND")
     with pytest.raises(TypeError, match="default_rng"):
         train_perceptron(X, y, 0.1, 10, 42)
+
+
+def test_perceptron_update_is_the_rule_and_leaves_its_inputs_alone():
+    w, x = np.array([0.2, -0.4]), np.array([1.0, 1.0])
+    w_new, b_new = perceptron_update(w, 0.1, x, 1.0, 0.5)    # w·x + b = -0.1: says 0, target 1
+    assert np.allclose(w_new, [0.7, 0.1]) and b_new == pytest.approx(0.6)
+    assert np.array_equal(w, [0.2, -0.4])
+    w_same, b_same = perceptron_update(w, 0.1, x, 0.0, 0.5)  # right: nothing changes
+    assert np.array_equal(w_same, w) and b_same == 0.1
+    w_on, b_on = perceptron_update(np.array([-0.3, 0.6]), 0.3, np.array([1.0, 0.0]), 0.0, 0.5)  # sum exactly 0
+    assert np.allclose(w_on, [-0.8, 0.6]) and b_on == pytest.approx(-0.2)  # step(0) = 1, target 0: error -1
+
+
+def test_train_perceptron_equals_a_plain_loop_over_the_same_generator():
+    X, y = logic_gate("NAND")
+    run = train_perceptron(X, y, 0.1, 200, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    w, b = rng.uniform(-0.5, 0.5, size=2), float(rng.uniform(-0.5, 0.5))
+    for _ in range(200):
+        i = rng.integers(len(X))
+        w, b = perceptron_update(w, b, X[i], y[i], 0.1)
+    assert np.array_equal(run.w, w) and run.b == b
+
+
+def test_train_perceptron_calls_the_given_update_at_every_step():
+    X, y = logic_gate("OR")
+    calls = []
+
+    def update(w, b, x, target, lr):
+        calls.append((x.copy(), target))
+        return perceptron_update(w, b, x, target, lr)
+
+    a = train_perceptron(X, y, 0.1, 30, np.random.default_rng(2), update=update)
+    b = train_perceptron(X, y, 0.1, 30, np.random.default_rng(2))
+    assert len(calls) == 30 and np.array_equal(a.w, b.w) and a.accuracy == b.accuracy
+
+
+def test_a_wrong_update_changes_the_run():
+    X, y = logic_gate("AND")
+
+    def backwards(w, b, x, target, lr):
+        error = float(x @ w + b >= 0) - target
+        return w + lr * error * x, b + lr * error
+
+    assert not train_perceptron(X, y, 0.1, 100, np.random.default_rng(0), update=backwards).converged
+
+
+def test_update_must_be_a_function():
+    X, y = logic_gate("AND")
+    with pytest.raises(TypeError, match=r"update must be a function update\(w, b, x, y, lr\)"):
+        train_perceptron(X, y, 0.1, 10, np.random.default_rng(0), update="rule")
+
+
+@pytest.mark.parametrize("w, b, expected", [
+    ([1.0, 1.0], -1.5, None),                                         # crosses the square
+    ([0.1, 0.1], -0.5, "line outside the window: output 0 everywhere"),  # 0.1·1.25·2 - 0.5 < 0
+    ([0.1, -0.1], 0.9, "line outside the window: output 1 everywhere"),
+    ([0.0, 0.0], 0.0, "line outside the window: output 1 everywhere"),  # no line: step(0) = 1
+    ([1.0, 0.0], -1.2, None),                                         # x1 = 1.2 lies inside [-0.25, 1.25]
+    ([1.0, 0.0], -1.3, "line outside the window: output 0 everywhere"),
+])
+def test_line_outside_window(w, b, expected):
+    assert line_outside_window(np.array(w), b) == expected

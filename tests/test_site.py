@@ -140,3 +140,23 @@ def test_two_pages_offline_show_typeset_math_and_a_saved_panel(served, tmp_path)
             page.close()
         context.close()
     assert not refused, f"the pages tried to reach other hosts: {refused}"
+
+
+def test_a_solution_is_folded_and_a_repeated_plot_becomes_a_note():
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    figure = {"output_type": "display_data", "metadata": {}, "data": {"image/png": png, "text/plain": "<Figure>"}}
+    nb = {"cells": [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "## 2. A section\nSee [next](04_x.ipynb)."},
+        {"cell_type": "code", "id": "solution-f", "metadata": {"tags": ["solution"]}, "execution_count": 1,
+         "outputs": [], "source": "# @title Solution (click to show)\ndef f_solution():\n    pass"},
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": 2, "outputs": [figure],
+         "source": "# the loss curve\nplt.show()"},
+        {"cell_type": "code", "id": "b", "metadata": {}, "execution_count": 3, "outputs": [figure],
+         "source": "plt.show()"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    prepared, _ = build_site.prepare(nb)
+    assert prepared["cells"][2]["outputs"][0]["metadata"]["alt"] == "Figure in “2. A section”: the loss curve"
+    assert "same plot" in prepared["cells"][3]["outputs"][0]["data"]["text/markdown"]
+    assert "](04_x.html)" in prepared["cells"][0]["source"]
+    page = build_site.render(prepared, "test")
+    assert '<details class="nn-solution"><summary>Solution (click to show)</summary>' in page
+    assert page.count("src=\"data:image/png") == 1
