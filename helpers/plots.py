@@ -141,9 +141,9 @@ def plot_digits(images, labels=None, predictions=None, ncols=10, size=1.1, title
         if predictions is not None:
             wrong = labels is not None and predictions[k] != labels[k]
             text = f"{predictions[k]} (is {labels[k]})" if wrong else f"{predictions[k]}"
-            ax.set_title(text, fontsize=9, color=OKABE_ITO[3] if wrong else "k")
+            ax.set_title(text, fontsize=10, color=OKABE_ITO[3] if wrong else "k")  # 10 pt: readable on a projector
         elif labels is not None:
-            ax.set_title(str(labels[k]), fontsize=9)
+            ax.set_title(str(labels[k]), fontsize=10)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -221,25 +221,25 @@ def _numbered_image_grid(images, title, ncols, size, **imshow_kwargs):
     """Images (K, H, W) in a grid, each titled with its index; returns the figure."""
     K = images.shape[0]
     nrows = -(-K // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15 + 0.4), squeeze=False)  # room for titles
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < K:
             ax.imshow(images[k], interpolation="nearest", **imshow_kwargs)
-            ax.set_title(str(k), fontsize=7)
+            ax.set_title(str(k), fontsize=10, pad=2)  # 10 pt: readable on a projector
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_filters(W, ncols=8, size=0.9, title="Learned filters"):
+def plot_filters(W, ncols=8, size=1.1, title="Learned filters"):
     """Convolution filters W (F, C, kh, kw) as small images (channel 0), blue negative, red positive."""
     W = np.asarray(W)
     limit = np.abs(W).max()
     return _numbered_image_grid(W[:, 0], title, ncols, size, cmap="RdBu_r", vmin=-limit, vmax=limit)
 
 
-def plot_feature_maps(maps, ncols=8, size=0.9, title="Feature maps"):
+def plot_feature_maps(maps, ncols=8, size=1.1, title="Feature maps"):
     """Feature maps of one image, (F, H, W), each as an image (magma colours) with its filter number."""
     return _numbered_image_grid(np.asarray(maps), title, ncols, size, cmap="magma")
 
