@@ -142,6 +142,23 @@ def test_step_grader_names_typical_mistakes(stored_run, kind, key, words):
     assert ns["train_step"] is gradient_step_reference
 
 
+def test_derivative_grader_names_tanhs_form(stored_run):
+    verdict, _ = grade_with(stored_run, "sigmoid_derivative", lambda z: 1 - _sig(z) ** 2)
+    assert verdict.mistake == "one_minus_square" and "tanh" in verdict.message, verdict.message
+
+
+def test_a_forgotten_half_is_not_called_a_forgotten_learning_rate(stored_run):
+    # L = 1/(2N) Σ (ŷ - y)²: a student who differentiates the square without the ½ takes twice the step.
+    # With a grading case at lr 0.5 this was reported as "multiply the gradient by the learning rate".
+    def twice(w, b, X, y, lr):
+        y_hat = _sig(X @ w + b)
+        delta = 2 * (y_hat - y) / len(X) * y_hat * (1 - y_hat)
+        return w - lr * X.T @ delta, b - lr * delta.sum()
+    verdict, _ = grade_with(stored_run, "gradient_step", twice)
+    assert verdict.mistake == "no_half" and "½" in verdict.message, verdict.message
+    assert "learning rate" not in verdict.message
+
+
 # ------------------------------------------------- the student's code drives the notebook
 
 def test_the_students_functions_drive_the_later_cells_and_panel(student_run):

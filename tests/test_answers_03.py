@@ -91,6 +91,12 @@ MISTAKES = [
     (("    delta1 = ", "    W2 -= 4.0 * layer.T @ delta2          # last weights first\n    delta1 = "),
      "changed_input", ["changed W2", "before any update"]),
     (("return dW1, db1, dW2, db2", "return dW2, db2, dW1, db1"), "order", ["(dW1, db1, dW2, db2)"]),
+    # found by trying the exercise as a student (each was "does not match the expected values" before)
+    (("delta2 = (output - Y) / N", "delta2 = 2 * (output - Y) / N"), "no_half", ["factor of 2", "½"]),
+    (("delta2 = (output - Y) / N * output * (1 - output)",
+      "z2 = layer @ W2 + b2\n    delta2 = (output - Y) / N * z2 * (1 - z2)"), "prime_on_z",
+     ["output * (1 - output)", "not z * (1 - z)"]),
+    (("delta2 = (output - Y) / N", "delta2 = (output - Y) / Y.size"), "mean_all", ["N·K", "divide by N"]),
     (("return dW1, db1, dW2, db2", "return dW1, dW2"), "type", ["four arrays"]),
 ]
 
