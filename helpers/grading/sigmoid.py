@@ -49,7 +49,7 @@ def check_sigmoid_derivative(sigmoid_derivative_fn):
 def gradient_step_reference(w, b, X, y, lr):
     """One step of gradient descent for a sigmoid neuron with loss L = 1/(2N) Σ (ŷ⁽ⁱ⁾ - y⁽ⁱ⁾)².
 
-    w: (D,), b: a number, X: (N, D), y: (N,) targets, lr: learning rate -> (w_new (D,), b_new).
+    w: (d,), b: a number, X: (N, d), y: (N,) targets, lr: learning rate -> (w_new (d,), b_new).
     """
     N = X.shape[0]
     z = X @ w + b                                  # (N,) forward
