@@ -264,6 +264,18 @@ def test_try_xor_output(stored_run):
     assert wrong.status == "fail" and repr(wrong).startswith("✗")
 
 
+@pytest.mark.parametrize("lr, to_half", [(0.1, True), (2.0, True), (20.0, True), (30.0, False), (100.0, False)])
+def test_the_panels_xor_hint_holds_across_the_learning_rate_slider(stored_run, lr, to_half):
+    # section 7: "at learning rates up to 20 all four outputs drift to 0.5; from about 30 on the steps
+    # overshoot and the outputs stop elsewhere, with a loss no lower" (found by moving the slider)
+    ns, _ = stored_run
+    X_x, y_x = ns["logic_gate"]("XOR")
+    w, b, losses = ns["train_neuron"](X_x, y_x, lr=lr, num_epochs=2000)
+    outputs = sigmoid(X_x @ w + b)
+    assert np.allclose(outputs, 0.5, atol=0.05) == to_half, outputs
+    assert losses[-1] >= 0.125 - 1e-6, losses[-1]
+
+
 def test_the_notebook_runs_without_its_solution_cells():
     # the hand-out edition deletes solution cells: nothing later may need them
     ns, printed = run_notebook(replace={f"solution-{name}": "" for name in EXERCISES})
