@@ -238,6 +238,8 @@ def check_smallest_hidden(answer, train_network):
     name = "smallest_hidden"
     if answer is None:
         return _answer(name, "missing", "Set `smallest_hidden` first, then run this cell.")
+    if isinstance(answer, (float, np.floating)) and float(answer).is_integer():
+        answer = int(answer)   # 2.0 means 2
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or not 1 <= answer <= 16:
         return _answer(name, "fail", f"{FAIL} `smallest_hidden` should be a whole number from 1 to 16, "
                                      f"got {answer!r}.", "type")
@@ -249,8 +251,9 @@ def check_smallest_hidden(answer, train_network):
                                      "acts roughly as OR, the other as NAND, and all five functions are single "
                                      "lines in that 2-D hidden space (section 8).")
     if answer > 2:
-        return _answer(name, "fail", f"{FAIL} {answer} works ({right}/20), but a smaller hidden layer does too. "
-                                     "Try fewer.", "too_big")
+        outcome = f"{answer} works ({right}/20)" if right == 20 else f"{answer} gets {right}/20 with these settings"
+        return _answer(name, "fail", f"{FAIL} {outcome}, but a smaller hidden layer learns all five. Try fewer.",
+                       "too_big")
     return _answer(name, "fail", f"{FAIL} With 1 hidden neuron the network gets only {right}/20: every output "
                                  "is then a function of one number, one line in the input square (section 9).",
                    "too_small")
