@@ -259,3 +259,16 @@ def test_try_it_1_too_big_says_works_only_when_it_does():
                 "W2": np.zeros((num_hidden, 5)), "b2": np.full(5, -10.0)}, None
     result = check_smallest_hidden(3, failing_trainer)
     assert result.mistake == "too_big" and "works" not in result.message, result.message
+
+
+def test_the_subtle_bugs_cell_puts_the_graders_choice_back(ns):
+    # section 5 trains with two buggy backward passes by rebinding `backprop`; afterwards the notebook must
+    # run on the function the grader chose again
+    chosen = ns["backprop"]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec("from helpers.gradcheck import numerical_gradient, rel_error", ns)
+        run_cell(NB, "cell-10", ns)
+        run_cell(NB, "subtle-bugs", ns)
+    assert ns["backprop"] is chosen
+    assert ns["entries_right"] == {"output's": 20, "hidden layer's": 17}, out.getvalue()
+    assert out.getvalue().count("(a bug)") == 2, out.getvalue()
