@@ -106,10 +106,33 @@ def plot_digits(images, labels=None, predictions=None, ncols=10, size=1.1, title
 
 
 def confusion_matrix(y_true, y_pred, num_classes=10):
-    """Counts C[i, j] of examples of class i predicted as j: (num_classes, num_classes) ints."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    """Counts C[i, j] of examples of class i predicted as j: (num_classes, num_classes) ints.
+
+    y_true, y_pred: (N,) integer labels in 0 .. num_classes - 1 (take ``scores.argmax(axis=1)`` of a
+    network's (N, num_classes) outputs first).
+    """
+    from ._checks import array, fail, integer
+
+    fn = "confusion_matrix"
+    num_classes = integer(fn, "num_classes", num_classes, minimum=1)
+    labels = {}
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        values = array(fn, name, values, what="labels", allow_empty=True)
+        if values.ndim == 2 and values.shape[1] == num_classes:
+            fail(fn, name, "labels of shape (N,)", f"scores of shape {values.shape}", hint=f"pass {name}.argmax(axis=1)")
+        if values.ndim != 1:
+            fail(fn, name, "labels of shape (N,)", f"shape {values.shape}")
+        if values.dtype.kind == "f" and not np.all(values == np.round(values)):  # fractions or NaN
+            fail(fn, name, "whole-number labels", f"dtype {values.dtype} with fractions or NaN")
+        values = values.astype(np.int64)  # (uint8 labels * num_classes would overflow)
+        if values.size and (values.min() < 0 or values.max() >= num_classes):
+            fail(fn, name, f"labels from 0 to {num_classes - 1} (num_classes={num_classes})",
+                 f"labels from {values.min()} to {values.max()}")
+        labels[name] = values
+    y_true, y_pred = labels["y_true"], labels["y_pred"]
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions")
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions "
+                         f"(y_true and y_pred must have the same length)")
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
@@ -117,18 +140,29 @@ def plot_confusion_matrix(y_true, y_pred, num_classes=10, ax=None, title="Confus
     """Rows: the true digit; columns: the network's guess; every count written in its cell.
 
     The colour (viridis, readable in grey and by colour-blind readers) shows counts on a log scale,
-    so the few mistakes off the diagonal are visible next to the thousands of right answers.
+    so the few mistakes off the diagonal are visible next to the thousands of right answers. Counts are
+    written at 10 pt or more (projector size), black on light cells and white on dark ones.
     """
     from matplotlib.colors import LogNorm
 
+    def relative_luminance(rgba):  # WCAG relative luminance of an sRGB colour: 0 black, 1 white
+        c = np.asarray(rgba[:3], dtype=float)
+        linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
     C = confusion_matrix(y_true, y_pred, num_classes)
-    ax = _axes(ax, figsize=(6.2, 5.4))
-    im = ax.imshow(np.maximum(C, 0.8), cmap="viridis", norm=LogNorm(vmin=0.8, vmax=max(C.max(), 1)))
+    ax = _axes(ax, figsize=(7.6, 6.6))
+    norm = LogNorm(vmin=0.8, vmax=max(C.max(), 1))
+    cmap = plt.get_cmap("viridis")
+    im = ax.imshow(np.maximum(C, 0.8), cmap=cmap, norm=norm)
+    fontsize = max(10.0, plt.rcParams["font.size"])
     for i in range(num_classes):
         for j in range(num_classes):
             if C[i, j]:
-                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=7,
-                        color="k" if C[i, j] > np.sqrt(C.max()) else "w")
+                # black or white, whichever contrasts more with the cell (WCAG: white wins below luminance 0.179)
+                dark_cell = relative_luminance(cmap(norm(C[i, j]))) < 0.179
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=fontsize,
+                        color="white" if dark_cell else "black")
     ax.set_xticks(range(num_classes))
     ax.set_yticks(range(num_classes))
     ax.set_xlabel("predicted")

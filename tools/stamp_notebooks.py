@@ -246,7 +246,8 @@ def stamp(nb, path, prev_path, next_path, seconds=None):
 
 
 def dumps(nb):
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    """The notebook as nbformat writes it (sorted keys, indent 1), so executing and stamping agree byte for byte."""
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 # README: the badges at the top and the table of notebooks live between these markers.
@@ -306,8 +307,9 @@ def main(argv=None):
         prev_path = paths[i - 1] if i > 0 else None
         next_path = paths[i + 1] if i + 1 < len(paths) else None
         text = path.read_text()
-        new = dumps(stamp(json.loads(text), path, prev_path, next_path, times.get(path.name)))
-        if new != text:
+        stamped = stamp(json.loads(text), path, prev_path, next_path, times.get(path.name))
+        if stamped != json.loads(text):  # content, not key order: a notebook saved by Jupyter is not "stale"
+            new = dumps(stamped)
             stale.append(path.name)
             if not args.check:
                 path.write_text(new)
