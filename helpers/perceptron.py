@@ -8,14 +8,14 @@ from .activations import step
 
 
 def perceptron_predict(X, w, b):
-    """X: (N, D) inputs, w: (D,) weights, b: bias -> (N,) predictions in {0, 1}."""
+    """X: (N, d) inputs, w: (d,) weights, b: bias -> (N,) predictions in {0, 1}."""
     return step(X @ w + b)
 
 
 def perceptron_update(w, b, x, y, lr):
     """One step of the perceptron rule on one example; returns the new (w, b) and leaves the inputs alone.
 
-    w: (D,) weights, b: bias, x: (D,) one example x⁽ⁱ⁾, y: its target (0 or 1), lr: learning rate.
+    w: (d,) weights, b: bias, x: (d,) one example x⁽ⁱ⁾, y: its target (0 or 1), lr: learning rate.
         error = y - step(w . x + b)       (0 when the prediction is right)
         w_new = w + lr * error * x
         b_new = b + lr * error
@@ -57,7 +57,7 @@ def _validate(X, y, lr, num_steps):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2:
-        raise ValueError(f"perceptron: X must be a 2-D array of shape (N, D), got shape {X.shape}")
+        raise ValueError(f"perceptron: X must be a 2-D array of shape (N, d), got shape {X.shape}")
     if y.ndim != 1:
         raise ValueError(f"perceptron: y must be a 1-D array of shape (N,), got shape {y.shape}")
     if X.shape[0] != y.shape[0]:
@@ -80,7 +80,7 @@ def train_perceptron(X, y, lr, num_steps, rng, w=None, b=None, update=None):
         w    += lr * error * x
         b    += lr * error
 
-    X: (N, D) inputs, y: (N,) targets in {0, 1}; lr > 0; rng: np.random.Generator.
+    X: (N, d) inputs, y: (N,) targets in {0, 1}; lr > 0; rng: np.random.Generator.
     Weights start small and random (uniform in [-0.5, 0.5)) unless given. ``update(w, b, x, y, lr)``
     -> (w, b) is the rule applied at each step: ``perceptron_update`` unless given (notebook 01 passes
     the student's own version once it passed its check).

@@ -138,6 +138,36 @@ def test_grader_names_typical_mistakes(stored_run, fn, key, words):
     assert ns["update"] is perceptron_update  # the notebook carries on with the reference
 
 
+def _no_bias_in_prediction(w, b, x, y, lr):
+    error = y - float(x @ w >= 0)             # the prediction without the bias
+    return w + lr * error * x, b + lr * error
+
+
+def _only_upwards(w, b, x, y, lr):
+    error = y - float(x @ w + b >= 0)
+    if error > 0:                             # corrects only when the target is 1
+        return w + lr * error * x, b + lr * error
+    return w, b
+
+
+def _bias_first(w, b, x, y, lr):
+    error = y - float(x @ w + b >= 0)
+    return b + lr * error, w + lr * error * x  # (b, w): the wrong order
+
+
+@pytest.mark.parametrize("fn, key, words", [
+    (_no_bias_in_prediction, "no_bias_in_prediction", "step(x @ w + b)"),
+    (_only_upwards, "no_change", "error +1 and -1"),
+    (_bias_first, "order", "return w_new, b_new"),
+])
+def test_grader_names_more_mistakes_a_student_makes(fn, key, words):
+    # found by trying the exercise as a student; before, the first was called a step-at-zero mistake and
+    # the other two got "does not match the expected values"
+    verdict = check_perceptron_update(fn)
+    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
+    assert words in verdict.message
+
+
 def test_grader_accepts_an_in_place_update():
     def in_place(w, b, x, y, lr):
         error = y - float(x @ w + b >= 0)

@@ -142,6 +142,23 @@ def test_step_grader_names_typical_mistakes(stored_run, kind, key, words):
     assert ns["train_step"] is gradient_step_reference
 
 
+def test_derivative_grader_names_tanhs_form(stored_run):
+    verdict, _ = grade_with(stored_run, "sigmoid_derivative", lambda z: 1 - _sig(z) ** 2)
+    assert verdict.mistake == "one_minus_square" and "tanh" in verdict.message, verdict.message
+
+
+def test_a_forgotten_half_is_not_called_a_forgotten_learning_rate(stored_run):
+    # L = 1/(2N) Σ (ŷ - y)²: a student who differentiates the square without the ½ takes twice the step.
+    # With a grading case at lr 0.5 this was reported as "multiply the gradient by the learning rate".
+    def twice(w, b, X, y, lr):
+        y_hat = _sig(X @ w + b)
+        delta = 2 * (y_hat - y) / len(X) * y_hat * (1 - y_hat)
+        return w - lr * X.T @ delta, b - lr * delta.sum()
+    verdict, _ = grade_with(stored_run, "gradient_step", twice)
+    assert verdict.mistake == "no_half" and "½" in verdict.message, verdict.message
+    assert "learning rate" not in verdict.message
+
+
 # ------------------------------------------------- the student's code drives the notebook
 
 def test_the_students_functions_drive_the_later_cells_and_panel(student_run):
@@ -245,6 +262,18 @@ def test_try_xor_output(stored_run):
     assert right.passed and repr(right).startswith("✓")
     wrong = _try(stored_run, "cell-38", "xor_output = None", "xor_output = 1.0")
     assert wrong.status == "fail" and repr(wrong).startswith("✗")
+
+
+@pytest.mark.parametrize("lr, to_half", [(0.1, True), (2.0, True), (20.0, True), (30.0, False), (100.0, False)])
+def test_the_panels_xor_hint_holds_across_the_learning_rate_slider(stored_run, lr, to_half):
+    # section 7: "at learning rates up to 20 all four outputs drift to 0.5; from about 30 on the steps
+    # overshoot and the outputs stop elsewhere, with a loss no lower" (found by moving the slider)
+    ns, _ = stored_run
+    X_x, y_x = ns["logic_gate"]("XOR")
+    w, b, losses = ns["train_neuron"](X_x, y_x, lr=lr, num_epochs=2000)
+    outputs = sigmoid(X_x @ w + b)
+    assert np.allclose(outputs, 0.5, atol=0.05) == to_half, outputs
+    assert losses[-1] >= 0.125 - 1e-6, losses[-1]
 
 
 def test_the_notebook_runs_without_its_solution_cells():

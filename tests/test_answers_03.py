@@ -91,6 +91,12 @@ MISTAKES = [
     (("    delta1 = ", "    W2 -= 4.0 * layer.T @ delta2          # last weights first\n    delta1 = "),
      "changed_input", ["changed W2", "before any update"]),
     (("return dW1, db1, dW2, db2", "return dW2, db2, dW1, db1"), "order", ["(dW1, db1, dW2, db2)"]),
+    # found by trying the exercise as a student (each was "does not match the expected values" before)
+    (("delta2 = (output - Y) / N", "delta2 = 2 * (output - Y) / N"), "no_half", ["factor of 2", "½"]),
+    (("delta2 = (output - Y) / N * output * (1 - output)",
+      "z2 = layer @ W2 + b2\n    delta2 = (output - Y) / N * z2 * (1 - z2)"), "prime_on_z",
+     ["output * (1 - output)", "not z * (1 - z)"]),
+    (("delta2 = (output - Y) / N", "delta2 = (output - Y) / Y.size"), "mean_all", ["N·K", "divide by N"]),
     (("return dW1, db1, dW2, db2", "return dW1, dW2"), "type", ["four arrays"]),
 ]
 
@@ -157,7 +163,7 @@ def _run_answer(ns, cell_id, old, new):
 
 @pytest.mark.parametrize("answer, status, key", [("2", "pass", None), ("3", "fail", "too_big"),
                                                  ("1", "fail", "too_small"), ("None", "missing", None),
-                                                 ("2.5", "fail", "type")])
+                                                 ("2.5", "fail", "type"), ("2.0", "pass", None)])
 def test_try_it_1_smallest_hidden_layer(ns, answer, status, key):
     result = _run_answer(ns, "tryit-smallest-hidden", "smallest_hidden = None", f"smallest_hidden = {answer}")
     assert result.status == status and result.mistake == key, result.message
@@ -215,3 +221,54 @@ def test_no_cell_but_the_solution_uses_the_solution():
     users = [cell_id for cell_id, cell in cells(NB).items()
              if "backprop_gradients_solution" in "".join(cell["source"]) and cell_id != "solution-backprop_gradients"]
     assert not users, f"cells {users} use the solution, which the hand-out edition deletes"
+
+
+def test_every_assert_in_the_notebook_has_a_message():
+    import ast
+
+    from nbcells import cells
+
+    for cid, cell in cells(NB).items():
+        if cell["cell_type"] != "code" or "setup" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for node in ast.walk(ast.parse(cell_source(NB, cid))):
+            if isinstance(node, ast.Assert):
+                assert node.msg is not None, f"{cid}: assert without a message"
+
+
+def test_the_hidden_roles_the_text_names_are_computed_by_a_cell(ns):
+    # section 8 says one hidden neuron became roughly an OR and the other a NAND: its cell computes that,
+    # and its check fails when the roles are others
+    import matplotlib
+    matplotlib.use("Agg")
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec("from helpers.plots import CLASS_COLORS, plot_decision_line", ns)   # as cell-14 does
+        for cell_id in ("cell-21", "hidden-roles"):
+            run_cell(NB, cell_id, ns)
+    assert sorted(ns["found"]) == ["NAND", "OR"]
+    ns["params2"]["W1"] *= -1   # mirrored hidden neurons: NOR-like and AND-like, not OR and NAND
+    with pytest.raises(AssertionError, match="not OR and NAND"):
+        run_cell(NB, "hidden-roles", ns)
+
+
+def test_try_it_1_too_big_says_works_only_when_it_does():
+    from helpers.grading.backprop import check_smallest_hidden
+
+    def failing_trainer(num_hidden):   # a trainer whose network gets nothing right
+        return {"W1": np.zeros((2, num_hidden)), "b1": np.zeros(num_hidden),
+                "W2": np.zeros((num_hidden, 5)), "b2": np.full(5, -10.0)}, None
+    result = check_smallest_hidden(3, failing_trainer)
+    assert result.mistake == "too_big" and "works" not in result.message, result.message
+
+
+def test_the_subtle_bugs_cell_puts_the_graders_choice_back(ns):
+    # section 5 trains with two buggy backward passes by rebinding `backprop`; afterwards the notebook must
+    # run on the function the grader chose again
+    chosen = ns["backprop"]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec("from helpers.gradcheck import numerical_gradient, rel_error", ns)
+        run_cell(NB, "cell-10", ns)
+        run_cell(NB, "subtle-bugs", ns)
+    assert ns["backprop"] is chosen
+    assert ns["entries_right"] == {"output's": 20, "hidden layer's": 17}, out.getvalue()
+    assert out.getvalue().count("(a bug)") == 2, out.getvalue()

@@ -62,6 +62,8 @@ def _mistakes(X, Y, W1, b1, W2, b2):
     twice2 = sigmoid(output) * (1 - sigmoid(output))
     twice1 = sigmoid(layer) * (1 - sigmoid(layer))
     d2_twice = (output - Y) / N * twice2
+    z2, z1 = layer @ W2 + b2, X @ W1 + b1
+    d2_on_z = (output - Y) / N * z2 * (1 - z2)
     return {
         "output_slope": (grads(d2_flat, (d2_flat @ W2.T) * slope1),
                          "the output's delta lacks the sigmoid's slope: delta2 = (output - Y) / N "
@@ -72,6 +74,12 @@ def _mistakes(X, Y, W1, b1, W2, b2):
         "slope_twice": (grads(d2_twice, (d2_twice @ W2.T) * twice1),
                         "the sigmoid is applied twice in its slope: output * (1 - output) already is "
                         "sigma'(z2) (no sigmoid(output)), and layer * (1 - layer) is sigma'(z1)."),
+        "prime_on_z": (grads(d2_on_z, (d2_on_z @ W2.T) * z1 * (1 - z1)),
+                       "σ'(z) is s * (1 - s) computed from the sigmoid's output s: output * (1 - output) and "
+                       "layer * (1 - layer), not z * (1 - z) from the weighted sums."),
+        "prime_on_z_output": (grads(d2_on_z, (d2_on_z @ W2.T) * slope1),
+                              "the output's slope is output * (1 - output), computed from the sigmoid's output, "
+                              "not z2 * (1 - z2) from the weighted sum."),
         "no_bias": ((X.T @ ((d2 @ W2.T) * slope1), np.zeros_like(b1), layer.T @ d2, np.zeros_like(b2)),
                     "the bias gradients are zero: every bias adds 1 times itself to its neuron in every "
                     "example, so db2 = delta2.sum(axis=0) and db1 = delta1.sum(axis=0)."),
@@ -91,23 +99,30 @@ def _hint(key, name):
     }.get(key, "")
 
 
-def _factors(N):
+def _factors(N, K):
     """got = expected * factor: which mistake each factor means."""
-    return {
+    factors = {
         "sum": (N, f"you summed over the N = {N} examples; the course's loss is averaged, so divide by N "
                    f"(once, in delta2)."),
         "double_mean": (1 / N, "you divided by N twice: delta2 already carries the 1/N of the averaged loss, "
                                "so sum over the examples (the matrix product, or .sum(axis=0)) without "
                                "taking a mean again."),
+        "no_half": (2, "the loss is halved, L = sum((output - Y)**2) / (2N), so delta2 starts from "
+                       "(output - Y) / N: the ½ cancels the 2 of the square."),
         "fixed_n": (N / 4, f"you divided by 4, the number of gate examples; this problem has N = {N}: "
                            f"use N = X.shape[0]."),
     }
+    if K > 1:  # with one output, averaging over all entries is averaging over the examples
+        factors["mean_all"] = (1 / K, f"you divided by N·K, the number of all entries (np.mean over the whole "
+                                      f"array?); the loss is averaged over the N = {N} examples only and summed "
+                                      f"over the K = {K} outputs: divide by N.")
+    return factors
 
 
-def _compare(name, got, expected, N, variants):
+def _compare(name, got, expected, N, K, variants):
     """compare() with a sentence added that says what to do."""
     try:
-        return compare(name, got, expected, variants=variants, factors=_factors(N))
+        return compare(name, got, expected, variants=variants, factors=_factors(N, K))
     except Mistake as m:
         raise Mistake(" ".join(part for part in (m.message, _hint(m.key, name)) if part), key=m.key) from None
 
@@ -174,7 +189,7 @@ def _check_one(fn, problem):
         name = GRADIENT_NAMES[i]
         variants = {key: (grads[i], message) for key, (grads, message) in mistakes.items()}
         try:
-            worst = max(worst, _compare(name, result[i], expected[i], N, variants))
+            worst = max(worst, _compare(name, result[i], expected[i], N, Y.shape[1], variants))
         except Mistake as m:
             if i in (0, 1) and m.key == "values":
                 raise Mistake(m.message + " dW2 and db2 are right, so the output layer is fine: look at delta1 "
@@ -223,6 +238,8 @@ def check_smallest_hidden(answer, train_network):
     name = "smallest_hidden"
     if answer is None:
         return _answer(name, "missing", "Set `smallest_hidden` first, then run this cell.")
+    if isinstance(answer, (float, np.floating)) and float(answer).is_integer():
+        answer = int(answer)   # 2.0 means 2
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or not 1 <= answer <= 16:
         return _answer(name, "fail", f"{FAIL} `smallest_hidden` should be a whole number from 1 to 16, "
                                      f"got {answer!r}.", "type")
@@ -234,8 +251,9 @@ def check_smallest_hidden(answer, train_network):
                                      "acts roughly as OR, the other as NAND, and all five functions are single "
                                      "lines in that 2-D hidden space (section 8).")
     if answer > 2:
-        return _answer(name, "fail", f"{FAIL} {answer} works ({right}/20), but a smaller hidden layer does too. "
-                                     "Try fewer.", "too_big")
+        outcome = f"{answer} works ({right}/20)" if right == 20 else f"{answer} gets {right}/20 with these settings"
+        return _answer(name, "fail", f"{FAIL} {outcome}, but a smaller hidden layer learns all five. Try fewer.",
+                       "too_big")
     return _answer(name, "fail", f"{FAIL} With 1 hidden neuron the network gets only {right}/20: every output "
                                  "is then a function of one number, one line in the input square (section 9).",
                    "too_small")

@@ -21,6 +21,8 @@ __all__ = ["check_perceptron_update", "check_nor_weights", "check_lr_scaling", "
 _CASES = [
     (np.array([0.2, -0.4]), 0.1, np.array([1.0, 1.0]), 1.0, 0.1),             # sum -0.1: says 0, should say 1
     (np.array([0.5, 0.3]), -0.2, np.array([1.0, 0.0]), 0.0, 0.1),             # sum 0.3: says 1, should say 0
+    (np.array([0.3, 0.2]), -0.4, np.array([1.0, 0.0]), 1.0, 0.1),             # sum -0.1, but w·x alone 0.3:
+                                                                               # a prediction without b is right
     (np.array([0.5, 0.3]), -0.2, np.array([0.0, 1.0]), 1.0, 0.1),             # sum 0.1: right
     (np.array([-0.3, 0.6]), 0.3, np.array([1.0, 0.0]), 1.0, 0.1),             # sum exactly 0: step says 1, right
     (np.array([0.1, -0.2, 0.3]), -0.5, np.array([1.0, 1.0, 0.0]), 1.0, 0.5),  # three inputs, says 0
@@ -43,12 +45,16 @@ def _check_update(fn):
             raise Mistake("perceptron_update should return two things, the new weights and the new bias: "
                           "`return w_new, b_new`.", key="return")
         w_new, b_new = out
+        if np.ndim(w_new) == 0 and np.shape(b_new) == w.shape:
+            raise Mistake("perceptron_update returned (bias, weights); return them in the order "
+                          "`return w_new, b_new`.", key="order")
         w_ref, b_ref = perceptron_update(w, b, x, y, lr)
         where = _describe(w, b, x, y)
         z = float(x @ w + b)
         error = y - float(z >= 0)
         raw_error = y - z  # the error of the weighted sum itself, without the step
         strict_error = y - float(z > 0)  # step(0) taken as 0
+        no_b_error = y - float(x @ w >= 0)  # the prediction made without the bias
         dw_ref, db_ref = w_ref - w, b_ref - b
         try:
             dw = np.asarray(w_new, dtype=np.float64) - w
@@ -63,6 +69,11 @@ def _check_update(fn):
                                                      "for z >= 0); you treated 0 as 'does not fire'."),
             "no_step": (lr * raw_error * x, "the error must use the perceptron's output step(w·x + b), "
                                             "not the weighted sum w·x + b itself."),
+            "no_bias_in_prediction": (lr * no_b_error * x, "the prediction must include the bias: "
+                                                           "step(x @ w + b), not step(x @ w)."),
+            "no_change": (np.zeros_like(x), f"the weights did not move, although the perceptron was wrong "
+                                            f"(error {error:+g}). The rule moves them for error +1 and -1 "
+                                            f"alike: w_new = w + lr * error * x."),
             "sign": (-dw_ref, "it moves the wrong way. error = target - prediction, and the rule adds "
                               "lr * error * x."),
             "no_x": (lr * error * np.ones_like(x), "each weight moves by lr * error * x_j, its own input "
@@ -76,6 +87,8 @@ def _check_update(fn):
                           "b_new = b + lr * error."),
             "step_at_zero": (lr * strict_error, "at w·x + b = 0 exactly the step says 1."),
             "no_step": (lr * raw_error, "the error must use step(w·x + b), not w·x + b."),
+            "no_bias_in_prediction": (lr * no_b_error, "the prediction must include the bias: "
+                                                       "step(x @ w + b), not step(x @ w)."),
             "sign": (-db_ref, "the bias moves the wrong way: b_new = b + lr * error."),
         }
         compare(f"the change of b {where}", db, db_ref, atol=1e-12, variants=bias_variants,

@@ -32,6 +32,8 @@ def _check_derivative(fn):
                               "then return s * (1 - s)."),
         "sigma": (s, "that is σ(z) itself, not its slope; multiply it by (1 - σ(z))."),
         "one_minus": (1 - s, "that is only the factor 1 - σ(z); multiply it by σ(z)."),
+        "one_minus_square": (1 - s ** 2, "that is 1 - σ(z)², the form of tanh's derivative (1 - tanh²); the "
+                                         "sigmoid's is σ(z)(1 - σ(z)) = s * (1 - s)."),
     }
     compare("σ'(z)", got, sigmoid_prime(z), rtol=1e-7, atol=1e-12, variants=variants)
     err = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - numerical)
@@ -47,7 +49,7 @@ def check_sigmoid_derivative(sigmoid_derivative_fn):
 def gradient_step_reference(w, b, X, y, lr):
     """One step of gradient descent for a sigmoid neuron with loss L = 1/(2N) Σ (ŷ⁽ⁱ⁾ - y⁽ⁱ⁾)².
 
-    w: (D,), b: a number, X: (N, D), y: (N,) targets, lr: learning rate -> (w_new (D,), b_new).
+    w: (d,), b: a number, X: (N, d), y: (N,) targets, lr: learning rate -> (w_new (d,), b_new).
     """
     N = X.shape[0]
     z = X @ w + b                                  # (N,) forward
@@ -79,7 +81,9 @@ def _cases():
     w1, b1 = rng.normal(0, 1, size=3), 0.3
     X2 = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y2 = np.array([0.0, 1.0, 1.0, 1.0])
-    return [(w1, b1, X1, y1, 0.5), (np.array([0.4, -0.7]), -0.2, X2, y2, 2.0)]
+    # lr 0.3 first: its 1/lr is no other mistake's factor (lr 0.5 would make a forgotten ½ look like a
+    # forgotten learning rate)
+    return [(w1, b1, X1, y1, 0.3), (np.array([0.4, -0.7]), -0.2, X2, y2, 2.0)]
 
 
 def _check_step(fn):
@@ -115,6 +119,8 @@ def _check_step(fn):
             raise Mistake(f"the new weights should be an array like w, got {type(w_new).__name__}.",
                           key="type") from None
         factors = {"sum": (N, f"you summed over the {N} examples; the loss averages them, so divide by N."),
+                   "no_half": (2, "the loss is halved, L = 1/(2N) Σ (ŷ⁽ⁱ⁾ - y⁽ⁱ⁾)², so its slope in ŷ⁽ⁱ⁾ is "
+                                  "(ŷ⁽ⁱ⁾ - y⁽ⁱ⁾) / N: the ½ cancels the 2 of the square."),
                    "no_lr": (1 / lr, f"multiply the gradient by the learning rate lr = {lr:g}.")}
         where = f"(X of shape {X.shape}, lr = {lr:g})"
         compare(f"the change of w {where}", dw, w_ref - w, rtol=1e-7, atol=1e-12,
