@@ -65,9 +65,25 @@ def run(nb, folder, kernel_python=None):
     return _run_once(nb, folder, kernel_python)
 
 
+def coalesce_streams(nb):
+    """Merge each cell's consecutive outputs of one stream into one, as a reader sees them: a loop that
+    prints one line per epoch is stored as one block of lines, not one fragment per print."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
 def execute(path, write=True):
     nb = nbformat.read(path, as_version=4)
     seconds = run(nb, path.parent)
+    coalesce_streams(nb)
     if write:
         nbformat.write(nb, path)  # written only after the whole notebook ran without error
     return seconds
