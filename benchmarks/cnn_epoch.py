@@ -51,16 +51,11 @@ def _reference_model(rng):
 
 def _implementations():
     """name -> (build(rng) -> model, make_optimizer() -> object with .step(layers))."""
+    from helpers import fast, networks
     from helpers.optim import SGD
 
-    impls = {"reference": (_reference_model, lambda: SGD(LR, momentum=MOMENTUM))}
-    try:
-        from helpers import fast, networks
-        impls["fast"] = (networks.mnist_cnn, lambda: fast.SGD(LR, momentum=MOMENTUM))
-    except ImportError:  # before helpers.fast existed: the CNN of helpers.model was the fast one
-        from helpers.model import mnist_cnn
-        impls["fast"] = (mnist_cnn, lambda: SGD(LR, momentum=MOMENTUM))
-    return impls
+    return {"reference": (_reference_model, lambda: SGD(LR, momentum=MOMENTUM)),
+            "fast": (networks.mnist_cnn, lambda: fast.SGD(LR, momentum=MOMENTUM))}
 
 
 def _layer_names(model):

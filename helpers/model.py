@@ -245,7 +245,3 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
         if on_epoch is not None:
             on_epoch(epoch, record)
     return history
-
-
-# mnist_cnn moved to helpers.networks (built from the fast layers); still importable from here.
-from .networks import mnist_cnn  # noqa: E402,F401

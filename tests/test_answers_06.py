@@ -263,7 +263,7 @@ def _run_answer(cell_id, line, answer, namespace):
 
 @pytest.fixture(scope="module")
 def small_model():
-    from helpers.model import mnist_cnn
+    from helpers.networks import mnist_cnn
     return mnist_cnn(np.random.default_rng(0))
 
 
