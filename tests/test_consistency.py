@@ -5,6 +5,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -112,3 +114,19 @@ def test_colab_python_is_the_same_in_constraints_makefile_and_environment_yml():
     assert make and make.group(1) == pinned.group(1), f"Makefile uses {make and make.group(1)}, Colab has {pinned.group(1)}"
     conda = re.search(r"^  - python=(\S+)", (ROOT / "environment.yml").read_text(), re.M)
     assert conda and conda.group(1) == pinned.group(1), f"environment.yml pins {conda and conda.group(1)}"
+
+
+@pytest.mark.parametrize("path", stamp_notebooks.notebook_paths(), ids=lambda p: p.name[:2])
+def test_every_assert_in_a_notebook_says_what_went_wrong(path):
+    """A student who trips an assert reads its message: what went wrong and what to do."""
+    import ast
+
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or "setup" in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Assert):
+                assert node.msg is not None, f"{path.name}, cell {cell.get('id')}: assert without a message"
