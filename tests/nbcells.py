@@ -90,3 +90,29 @@ def namespace_with(notebook, function_name):
         if f"def {function_name}(" in source:
             return ns
     raise LookupError(f"{path.name} defines no function {function_name!r}: is the function renamed?")
+
+
+def run_notebook(name, replace=None, until=None):
+    """Run notebook ``name``'s code cells in order (no setup, no panel display) in a fresh namespace.
+
+    replace: {cell id: source} to run instead of the stored source; until: stop after this cell id.
+    Returns (namespace, {cell id: printed text}).
+    """
+    ns = {"__name__": "__notebook__"}
+    exec("import numpy as np\nimport matplotlib.pyplot as plt", ns)
+    printed = {}
+    for cid, cell in cells(name).items():
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] != "code" or "setup" in tags or "nbval-ignore-output" in tags:
+            continue
+        source = (replace or {}).get(cid, cell_source(name, cid))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            ns["_last"] = run_source(source, ns, filename=f"{notebook_path(name).name}:{cid}")
+        printed[cid] = out.getvalue()
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        if cid == until:
+            break
+    return ns, printed

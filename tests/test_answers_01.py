@@ -7,6 +7,7 @@ first must drive every later cell and the panel, the second must leave the noteb
 """
 
 import contextlib
+import functools
 import io
 
 import matplotlib
@@ -15,37 +16,15 @@ import pytest
 
 from helpers.grading.perceptron import check_perceptron_update
 from helpers.perceptron import perceptron_update
+import nbcells  # noqa: E402
 from nbcells import cell_source, cells, run_source
 
 matplotlib.use("Agg")
 
 NB = "01_perceptron"
+run_notebook = functools.partial(nbcells.run_notebook, NB)  # (namespace, printed) of a run of NB
 
 
-def run_notebook(replace=None, until=None):
-    """Run the notebook's code cells in order (no setup, no panel display) in a fresh namespace.
-
-    replace: {cell id: source} to run instead of the stored source; until: stop after this cell id.
-    Returns (namespace, {cell id: printed text}).
-    """
-    ns = {"__name__": "__notebook__"}
-    exec("import numpy as np\nimport matplotlib.pyplot as plt", ns)
-    printed = {}
-    for cid, cell in cells(NB).items():
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell["cell_type"] != "code" or "setup" in tags or "nbval-ignore-output" in tags:
-            continue
-        source = (replace or {}).get(cid, cell_source(NB, cid))
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            ns["_last"] = run_source(source, ns, filename=f"{NB}:{cid}")
-        printed[cid] = out.getvalue()
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-        if cid == until:
-            break
-    return ns, printed
 
 
 def solution_as_student():

@@ -6,6 +6,7 @@ solutions in the student's place: the student's functions must then drive the la
 """
 
 import contextlib
+import functools
 import io
 
 import matplotlib
@@ -15,32 +16,16 @@ import pytest
 from helpers.activations import sigmoid, sigmoid_prime
 from helpers.grading.sigmoid import gradient_step_reference
 from helpers.model import TrainingDiverged
+import nbcells  # noqa: E402
 from nbcells import cell_source, cells, run_source
 
 matplotlib.use("Agg")
 
 NB = "02_sigmoid"
+run_notebook = functools.partial(nbcells.run_notebook, NB)  # (namespace, printed) of a run of NB
 EXERCISES = ("sigmoid_derivative", "gradient_step")
 
 
-def run_notebook(replace=None):
-    """Run the notebook's code cells in order (no setup, no panel display); returns (namespace, printed)."""
-    ns = {"__name__": "__notebook__"}
-    exec("import numpy as np\nimport matplotlib.pyplot as plt", ns)
-    printed = {}
-    for cid, cell in cells(NB).items():
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell["cell_type"] != "code" or "setup" in tags or "nbval-ignore-output" in tags:
-            continue
-        source = (replace or {}).get(cid, cell_source(NB, cid))
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            run_source(source, ns, filename=f"{NB}:{cid}")
-        printed[cid] = out.getvalue()
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-    return ns, printed
 
 
 def as_student(name):
