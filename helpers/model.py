@@ -181,7 +181,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     num_batches = -(-N // batch_size)
     smoothing = 1.0 / min(num_batches, 10)  # full batch: every step counts alone; else ~10 batches
     history = {"loss": [], "acc": [], "val_loss": [], "val_acc": [], "time": []}
-    largest = float(np.max(np.abs(X)))  # how far the inputs reach: the likely cause when they are not scaled
+    largest = max(-float(X.min()), float(X.max()))  # how far the inputs reach (the likely cause when not scaled)
     chance = reference = smoothed = None
     steps_high = 0  # steps in a row with the loss far above the reference
     start = time.perf_counter()
