@@ -146,13 +146,13 @@ class ConvPoolReLU:
             F, C, kh, kw = self._shape
             P, K, Mq = self.pool_size ** 2, C * kh * kw, N * Hq * Wq
             dtype = self._Wb.dtype
-            self._cols = np.empty((K + 1, P, Mq), dtype=dtype)  # [:, t]: the patches at window position t
-            self._cols[K] = 1  # the row of ones that multiplies b
-            self._z = np.empty((F, P, Mq), dtype=dtype)  # convolution values, block by block
-            self._top = np.empty((F, Mq), dtype=dtype)  # running maximum over the blocks
-            self._code = np.empty((F, Mq), dtype=np.uint8)  # which block won (P: ReLU blocked it)
-            self._hit = np.empty((F, Mq), dtype=bool)
-            self._mark = np.empty((F, Mq), dtype=np.uint8)
+            self._cols = np.empty((P, K + 1, Mq), dtype=dtype)  # [t]: the patches at window position t
+            self._cols[:, K] = 1  # the row of ones that multiplies b
+            self._z = np.empty((P, F, Mq), dtype=dtype)  # [t]: the convolution at window position t
+            self._top = np.empty((F, Mq), dtype=dtype)  # the pooled maximum, then its ReLU
+            self._beat = np.empty((P, F, Mq), dtype=bool)  # [t]: block t beat blocks 0..t-1 ([0] unused)
+            self._open = np.empty((F, Mq), dtype=bool)
+            self._grad = np.empty((F, Mq), dtype=dtype)
             self._buffers_for = (N, Hq, Wq)
 
     def forward(self, X):
@@ -171,35 +171,28 @@ class ConvPoolReLU:
         if self.padding:
             X = np.pad(X, ((0, 0), (0, 0), (self.padding, self.padding), (self.padding, self.padding)))
         X = np.ascontiguousarray(X)
-        P, K = p * p, C * kh * kw
-        # im2col, window position first: cols[(c, ki, kj), (di, dj), (n, i, j)] is the input pixel under
+        P, K, Mq = p * p, C * kh * kw, N * Hq * Wq
+        # im2col, window position first: cols[(di, dj), (c, ki, kj), (n, i, j)] is the input pixel under
         # filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
         sN, sC, sH, sW = X.strides
-        patches = as_strided(X, shape=(C, kh, kw, p, p, N, Hq, Wq),
-                             strides=(sC, sH, sW, s * sH, s * sW, sN, p * s * sH, p * s * sW), writeable=False)
-        np.copyto(self._cols[:K].reshape(C, kh, kw, p, p, N, Hq, Wq), patches)
-        # every block's convolution: (F, K+1) @ (K+1, P*N*Hq*Wq), bias included, in cache-sized chunks
-        z = self._z
-        cols, z2 = self._cols.reshape(K + 1, -1), z.reshape(F, -1)
-        for start in range(0, cols.shape[1], _CHUNK):
-            chunk = slice(start, start + _CHUNK)
-            np.matmul(self._Wb, cols[:, chunk], out=z2[:, chunk])
-        # pooling as a running maximum over the blocks; code = the block that holds it. Since t grows,
-        # "code = t where block t is strictly greater" is max(code, t * hit): two fast passes
-        # (np.copyto(code, t, where=hit) is 50x slower). Strictly greater: ties keep the first position.
-        top, code, hit, mark = self._top, self._code, self._hit, self._mark
-        np.copyto(top, z[:, 0])
-        code.fill(0)
+        patches = as_strided(X, shape=(p, p, C, kh, kw, N, Hq, Wq),
+                             strides=(s * sH, s * sW, sC, sH, sW, sN, p * s * sH, p * s * sW), writeable=False)
+        np.copyto(self._cols[:, :K].reshape(p, p, C, kh, kw, N, Hq, Wq), patches)
+        # every block's convolution: z[t] = [W | b] @ cols[t], bias included, in cache-sized chunks
+        z, cols, top, beat = self._z, self._cols, self._top, self._beat
+        for t in range(P):
+            for start in range(0, Mq, _CHUNK):
+                chunk = slice(start, start + _CHUNK)
+                np.matmul(self._Wb, cols[t, :, chunk], out=z[t, :, chunk])
+        # pooling: a running maximum over the blocks, remembering where a block beat all before it
+        # (strictly: on ties the first block keeps the maximum, as in the reference)
+        np.copyto(top, z[0])
         for t in range(1, P):
-            np.greater(z[:, t], top, out=hit)
-            np.maximum(top, z[:, t], out=top)
-            np.multiply(hit, np.uint8(t), out=mark)
-            np.maximum(code, mark, out=code)
-        np.less_equal(top, 0, out=hit)  # ReLU: no gradient where the pooled value is not positive
-        np.multiply(hit, np.uint8(P), out=mark)
-        np.maximum(code, mark, out=code)
+            np.greater(z[t], top, out=beat[t])
+            np.maximum(top, z[t], out=top)
+        np.maximum(top, 0, out=top)  # ReLU; top > 0 is where it lets the gradient through
         out = np.empty((N, F, Hq, Wq), dtype=top.dtype)
-        np.maximum(top.reshape(F, N, Hq, Wq), 0, out=out.transpose(1, 0, 2, 3))  # written (N, F, Hq, Wq)
+        np.copyto(out.transpose(1, 0, 2, 3), top.reshape(F, N, Hq, Wq))  # written (N, F, Hq, Wq)
         return out
 
     def backward(self, dout):
@@ -207,39 +200,46 @@ class ConvPoolReLU:
         F, C, kh, kw = self._shape
         N, _, H, Wd = self._X_shape
         Hq, Wq = self._buffers_for[1:]
-        if self._buffers_for[0] != N or dout.shape != (N, F, Hq, Wq):
-            raise ValueError(f"ConvPoolReLU.backward: expected dout of shape {(N, F, Hq, Wq)}, got {dout.shape}")
+        if self._buffers_for[0] != N or getattr(dout, "shape", None) != (N, F, Hq, Wq):
+            raise ValueError(f"ConvPoolReLU.backward: expected dout of shape {(N, F, Hq, Wq)}, "
+                             f"got {getattr(dout, 'shape', type(dout).__name__)}")
         s, p, pad = self.stride, self.pool_size, self.padding
-        P, K = p * p, C * kh * kw
-        dout_f = np.empty((F, N, Hq, Wq), dtype=self._Wb.dtype)
-        np.copyto(dout_f, dout.transpose(1, 0, 2, 3))  # (F, N, Hq, Wq): the blocks' layout
-        dout_f = dout_f.reshape(F, -1)
-        # the gradient of the convolution values: dout at each window's winner, zero elsewhere
-        dz, hit = self._z, self._hit  # dz reuses the forward's buffer (F, P, N*Hq*Wq)
-        for t in range(P):
-            np.equal(self._code, np.uint8(t), out=hit)
-            np.multiply(dout_f, hit, out=dz[:, t])
-        # [dW | db] = dz @ cols^T, summed over cache-sized chunks of positions
-        dz, cols = dz.reshape(F, -1), self._cols.reshape(K + 1, -1)
+        P, K, Mq = p * p, C * kh * kw, N * Hq * Wq
+        grad = self._grad
+        np.copyto(grad.reshape(F, N, Hq, Wq), dout.transpose(1, 0, 2, 3))  # (F, N*Hq*Wq): the blocks' layout
+        # the winner of each window: the last block that beat all before it (block 0 if none did),
+        # found from the last block back; "open" = ReLU passed and no later block won
+        beat, opened, dz = self._beat, self._open, self._z  # dz reuses the forward's buffer
+        np.greater(self._top, 0, out=opened)
+        for t in range(P - 1, 0, -1):
+            np.logical_and(beat[t], opened, out=beat[t])  # block t wins here
+            np.greater(opened, beat[t], out=opened)  # open and not won by t
+        beat[0] = opened  # what is still open goes to block 0
+        np.multiply(grad, beat, out=dz)  # the gradient of the convolution values: dout at each winner
+        # [dW | db] = sum over blocks of dz[t] @ cols[t]^T, in cache-sized chunks of positions
         part = np.empty_like(self._dWb)
-        for start in range(0, cols.shape[1], _CHUNK):
-            chunk = slice(start, start + _CHUNK)
-            np.matmul(dz[:, chunk], cols[:, chunk].T, out=self._dWb if start == 0 else part)
-            if start:
-                self._dWb += part
+        first = True
+        for t in range(P):
+            for start in range(0, Mq, _CHUNK):
+                chunk = slice(start, start + _CHUNK)
+                np.matmul(dz[t, :, chunk], self._cols[t, :, chunk].T, out=self._dWb if first else part)
+                if not first:
+                    self._dWb += part
+                first = False
         if not self.needs_input_grad:
             return None
         # col2im: every tap's gradient added back where it read its pixel
-        dcols = (self._Wb[:, :K].T @ dz).reshape(C, kh, kw, p, p, N, Hq, Wq)
         dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
-        for c in range(C):
-            for ki in range(kh):
-                for kj in range(kw):
-                    for di in range(p):
-                        for dj in range(p):
-                            r, q = s * di + ki, s * dj + kj
-                            dXp[:, c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
-                                += dcols[c, ki, kj, di, dj]
+        Wk = self._Wb[:, :K]
+        for t in range(P):
+            di, dj = divmod(t, p)
+            dcols = (Wk.T @ dz[t]).reshape(C, kh, kw, N, Hq, Wq)
+            for c in range(C):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, q = s * di + ki, s * dj + kj
+                        dXp[:, c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
+                            += dcols[c, ki, kj]
         return dXp[:, :, pad:pad + H, pad:pad + Wd]
 
     def __repr__(self):
