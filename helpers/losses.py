@@ -41,8 +41,13 @@ def one_hot(y, num_classes, dtype=np.float64):
     y = check.array("one_hot", "y", y, shape=("N",), what="integer labels", allow_empty=True)
     if y.size:
         y = _labels("one_hot", y, num_classes)
+    return _one_hot_rows(y.astype(np.int64), num_classes, dtype)
+
+
+def _one_hot_rows(y, num_classes, dtype):
+    """one_hot for labels already checked."""
     Y = np.zeros((y.shape[0], num_classes), dtype=dtype)
-    Y[np.arange(y.shape[0]), y.astype(np.int64)] = 1
+    Y[np.arange(y.shape[0]), y] = 1
     return Y
 
 
@@ -65,7 +70,7 @@ def softmax_cross_entropy(logits, y):
         if y.shape[0] != N:
             check.fail("softmax_cross_entropy", "y", f"{N} labels, one per row of logits",
                        f"{y.shape[0]} labels ({N} rows of logits but {y.shape[0]} labels)")
-        Y = one_hot(_labels("softmax_cross_entropy", y, K), K, dtype=logits.dtype)  # (N, K)
+        Y = _one_hot_rows(_labels("softmax_cross_entropy", y, K), K, logits.dtype)  # (N, K)
     else:
         check.fail("softmax_cross_entropy", "y", "labels of shape (N,) or one-hot rows (N, K)", f"shape {y.shape}")
     shifted = logits - logits.max(axis=1, keepdims=True)  # (N, K), row maximum is 0: exp cannot overflow
