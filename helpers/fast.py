@@ -149,7 +149,7 @@ class ConvPoolReLU:
             self._cols = np.empty((P, K + 1, Mq), dtype=dtype)  # [t]: the patches at window position t
             self._cols[:, K] = 1  # the row of ones that multiplies b
             self._z = np.empty((P, F, Mq), dtype=dtype)  # [t]: the convolution at window position t
-            self._top = np.empty((F, Mq), dtype=dtype)  # the pooled maximum, then its ReLU
+            self._top = np.empty((F, Mq), dtype=dtype)  # the pooled maximum
             self._beat = np.empty((P, F, Mq), dtype=bool)  # [t]: block t beat blocks 0..t-1 ([0] unused)
             self._open = np.empty((F, Mq), dtype=bool)
             self._grad = np.empty((F, Mq), dtype=dtype)
@@ -170,14 +170,14 @@ class ConvPoolReLU:
         self._X_shape = X.shape
         if self.padding:
             X = np.pad(X, ((0, 0), (0, 0), (self.padding, self.padding), (self.padding, self.padding)))
-        X = np.ascontiguousarray(X)
+        X = np.ascontiguousarray(X.transpose(1, 2, 3, 0))  # (C, H, W, N): the batch is the fastest axis
         P, K, Mq = p * p, C * kh * kw, N * Hq * Wq
-        # im2col, window position first: cols[(di, dj), (c, ki, kj), (n, i, j)] is the input pixel under
-        # filter tap (ki, kj) for the output at row p*i + di, column p*j + dj (one strided copy)
-        sN, sC, sH, sW = X.strides
-        patches = as_strided(X, shape=(p, p, C, kh, kw, N, Hq, Wq),
-                             strides=(s * sH, s * sW, sC, sH, sW, sN, p * s * sH, p * s * sW), writeable=False)
-        np.copyto(self._cols[:, :K].reshape(p, p, C, kh, kw, N, Hq, Wq), patches)
+        # im2col, window position first, positions in (i, j, n) order: cols[(di, dj), (c, ki, kj), (i, j, n)]
+        # is the pixel under filter tap (ki, kj) for the output at row p*i + di, column p*j + dj of image n
+        sC, sH, sW, sN = X.strides
+        patches = as_strided(X, shape=(p, p, C, kh, kw, Hq, Wq, N),
+                             strides=(s * sH, s * sW, sC, sH, sW, p * s * sH, p * s * sW, sN), writeable=False)
+        np.copyto(self._cols[:, :K].reshape(p, p, C, kh, kw, Hq, Wq, N), patches)
         # every block's convolution: z[t] = [W | b] @ cols[t], bias included, in cache-sized chunks
         z, cols, top, beat = self._z, self._cols, self._top, self._beat
         for t in range(P):
@@ -190,10 +190,10 @@ class ConvPoolReLU:
         for t in range(1, P):
             np.greater(z[t], top, out=beat[t])
             np.maximum(top, z[t], out=top)
-        np.maximum(top, 0, out=top)  # ReLU; top > 0 is where it lets the gradient through
-        out = np.empty((N, F, Hq, Wq), dtype=top.dtype)
-        np.copyto(out.transpose(1, 0, 2, 3), top.reshape(F, N, Hq, Wq))  # written (N, F, Hq, Wq)
-        return out
+        # ReLU, into a new array (F, Hq, Wq, N); the output is its view (N, F, Hq, Wq), which
+        # Flatten turns into (N, F*Hq*Wq) without a copy, and whose transpose the dense layer multiplies
+        self._out = np.maximum(top, 0).reshape(F, Hq, Wq, N)
+        return self._out.transpose(3, 0, 1, 2)
 
     def backward(self, dout):
         """dout: (N, F, Hq, Wq) -> dX: (N, C, H, W) (None if needs_input_grad is False); fills dW, db."""
@@ -205,12 +205,16 @@ class ConvPoolReLU:
                              f"got {getattr(dout, 'shape', type(dout).__name__)}")
         s, p, pad = self.stride, self.pool_size, self.padding
         P, K, Mq = p * p, C * kh * kw, N * Hq * Wq
-        grad = self._grad
-        np.copyto(grad.reshape(F, N, Hq, Wq), dout.transpose(1, 0, 2, 3))  # (F, N*Hq*Wq): the blocks' layout
+        grad = dout.transpose(1, 2, 3, 0)  # (F, Hq, Wq, N): the blocks' layout
+        if grad.flags.c_contiguous and grad.dtype == self._Wb.dtype:  # as the fast Dense layer returns it
+            grad = grad.reshape(F, Mq)
+        else:
+            np.copyto(self._grad.reshape(F, Hq, Wq, N), grad)
+            grad = self._grad
         # the winner of each window: the last block that beat all before it (block 0 if none did),
         # found from the last block back; "open" = ReLU passed and no later block won
         beat, opened, dz = self._beat, self._open, self._z  # dz reuses the forward's buffer
-        np.greater(self._top, 0, out=opened)
+        np.greater(self._out.reshape(F, Mq), 0, out=opened)
         for t in range(P - 1, 0, -1):
             np.logical_and(beat[t], opened, out=beat[t])  # block t wins here
             np.greater(opened, beat[t], out=opened)  # open and not won by t
@@ -228,19 +232,19 @@ class ConvPoolReLU:
                 first = False
         if not self.needs_input_grad:
             return None
-        # col2im: every tap's gradient added back where it read its pixel
-        dXp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad), dtype=self._Wb.dtype)
+        # col2im: every tap's gradient added back where it read its pixel, in (C, H, W, N) order
+        dXp = np.zeros((C, H + 2 * pad, Wd + 2 * pad, N), dtype=self._Wb.dtype)
         Wk = self._Wb[:, :K]
         for t in range(P):
             di, dj = divmod(t, p)
-            dcols = (Wk.T @ dz[t]).reshape(C, kh, kw, N, Hq, Wq)
+            dcols = (Wk.T @ dz[t]).reshape(C, kh, kw, Hq, Wq, N)
             for c in range(C):
                 for ki in range(kh):
                     for kj in range(kw):
                         r, q = s * di + ki, s * dj + kj
-                        dXp[:, c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
+                        dXp[c, r:r + p * s * (Hq - 1) + 1:p * s, q:q + p * s * (Wq - 1) + 1:p * s] \
                             += dcols[c, ki, kj]
-        return dXp[:, :, pad:pad + H, pad:pad + Wd]
+        return dXp[:, pad:pad + H, pad:pad + Wd].transpose(3, 0, 1, 2)  # (N, C, H, W), a view
 
     def __repr__(self):
         F, C, kh, kw = self._shape
@@ -305,7 +309,9 @@ class Dense:
                              f"got {dout.shape}")
         np.matmul(dout.T, self.X, out=self._dWt)  # (num_out, N) @ (N, num_in) = dW^T, in place
         np.sum(dout, axis=0, out=self.db)
-        return dout @ self._Wt  # (N, num_in)
+        # (num_in, N) in memory, returned as its transpose (N, num_in): after Flatten, the layout
+        # ConvPoolReLU.backward works in, so neither layer copies
+        return (self._Wt.T @ dout.T).T
 
     def __repr__(self):
         return f"Dense({self._Wt.shape[1]}, {self._Wt.shape[0]})"
