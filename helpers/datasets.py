@@ -182,5 +182,30 @@ def train_test_split(X, y, test_fraction, rng):
                    f"{test_fraction!r} ({len(train)} training and {len(test)} test rows)")
     return X[train], X[test], y[train], y[test]
 
+def shift_images(X, rng, max_shift=1):
+    """Each image moved by its own random whole-pixel shift, up to ``max_shift`` in each direction.
+
+    X: (N, C, H, W) images -> a new (N, C, H, W) array of the same dtype: image n moved down by
+    dy and right by dx (negative: up, left), dy and dx drawn uniformly from -max_shift..max_shift,
+    with zeros filling the uncovered border (the digit's blank background). Data augmentation:
+    ``fit(..., augment=shift_images)`` trains every epoch on freshly shifted copies of the batch.
+    """
+    X = check.array("shift_images", "X", X, shape=("N", "C", "H", "W"), what="images", floating=True)
+    check.generator("shift_images", "rng", rng)
+    s = check.integer("shift_images", "max_shift", max_shift, minimum=0)
+    N, _, H, W = X.shape
+    if s >= min(H, W):
+        check.fail("shift_images", "max_shift", f"a shift smaller than the images ({H}x{W})", repr(max_shift))
+    dy, dx = rng.integers(-s, s + 1, size=(2, N))
+    padded = np.pad(X, ((0, 0), (0, 0), (s, s), (s, s)))
+    out = np.empty_like(X)
+    for ty in range(-s, s + 1):  # one copy per shift, for all the images that drew it
+        for tx in range(-s, s + 1):
+            which = np.flatnonzero((dy == ty) & (dx == tx))
+            if which.size:  # moved down by ty: output row r shows input row r - ty
+                out[which] = padded[which, :, s - ty:s - ty + H, s - tx:s - tx + W]
+    return out
+
+
 # MNIST lives in helpers.mnist (find or download, verify, parse); these names are re-exported for convenience.
 from .mnist import ChecksumError, DownloadError, MNIST_FILES, MNIST_MIRRORS, load_mnist  # noqa: E402,F401

@@ -107,7 +107,7 @@ def _likely_cause(largest, lr):
 
 
 def _check_fit(model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_val, y_val, lr_schedule, reg,
-               on_batch, on_epoch):
+               on_batch, on_epoch, augment=None):
     """Everything ``fit`` is given, checked before any work; returns the cleaned-up values."""
     if not isinstance(model, Sequential) and not (hasattr(model, "layers") and _is_layer(model)):
         check.fail("fit", "model", "a Sequential model", check.describe(model), TypeError)
@@ -121,8 +121,8 @@ def _check_fit(model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_v
     num_epochs = check.integer("fit", "num_epochs", num_epochs, minimum=1)
     N = len(X)
     batch_size = N if batch_size is None else min(check.integer("fit", "batch_size", batch_size, minimum=1), N)
-    if batch_size < N:
-        check.generator("fit", "rng", rng)  # mini-batches are shuffled
+    if batch_size < N or augment is not None:
+        check.generator("fit", "rng", rng)  # mini-batches are shuffled, augment draws from it
     check.function("fit", "loss_fn", loss_fn, "(y_hat, y) returning (loss, grad), e.g. softmax_cross_entropy",
                    X[:1], y[:1])
     if (X_val is None) != (y_val is None):
@@ -135,11 +135,22 @@ def _check_fit(model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_v
             raise ValueError(f"fit: y_val: X_val has {len(X_val)} examples but y_val has {len(y_val)}")
     for name, fn, takes, args in (("lr_schedule", lr_schedule, "(epoch) returning a learning rate", (1,)),
                                   ("on_batch", on_batch, "(epoch, batch, num_batches, loss)", (1, 1, 1, 0.0)),
-                                  ("on_epoch", on_epoch, "(epoch, record)", (1, {}))):
+                                  ("on_epoch", on_epoch, "(epoch, record)", (1, {})),
+                                  ("augment", augment, "(X_batch, rng) returning a batch of the same shape",
+                                   (X[:1], rng))):
         if fn is not None:
             check.function("fit", name, fn, takes + " (or None)", *args)
     l2_penalty([], reg)  # rejects a negative or non-numeric strength before any work
     return X, y, num_epochs, batch_size, X_val, y_val
+
+
+def _augmented(augment, X_batch, rng):
+    """augment(X_batch, rng), checked: an array of the batch's shape."""
+    out = augment(X_batch, rng)
+    if getattr(out, "shape", None) != X_batch.shape:
+        check.fail("fit", "augment", f"a function returning a batch of the same shape {X_batch.shape}",
+                   f"{check.describe(out)} from {getattr(augment, '__name__', 'it')}")
+    return out
 
 
 def _labels_for_accuracy(y):
@@ -152,7 +163,8 @@ def _labels_for_accuracy(y):
 
 
 def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=softmax_cross_entropy,
-        X_val=None, y_val=None, lr_schedule=None, reg=0.0, accuracy=True, on_batch=None, on_epoch=None):
+        X_val=None, y_val=None, lr_schedule=None, reg=0.0, accuracy=True, on_batch=None, on_epoch=None,
+        augment=None):
     """Train ``model`` by mini-batch gradient descent; return the per-epoch records as a dict of lists.
 
     X: (N, ...) inputs; y: targets for ``loss_fn``: labels (N,) or rows (N, K), e.g. one-hot Y.
@@ -161,6 +173,9 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     count from 1), when given, sets the optimiser's learning rate at the start of every epoch.
     ``reg > 0`` adds L2 regularisation of every weight matrix (parameters named W):
     0.5 * reg * sum(W**2) to the loss. ``accuracy`` is recorded for classification targets only.
+    ``augment(X_batch, rng)``, when given, returns a changed copy of every training batch before the
+    model sees it (data augmentation, e.g. ``helpers.datasets.shift_images``); validation data is
+    never changed, and the training accuracy is measured on the changed batches.
 
     Returns {"loss": [...], "acc": [...], "val_loss": [...], "val_acc": [...], "time": [...]}, one
     entry per epoch (val_* stay empty without X_val, y_val; time counts seconds since the start).
@@ -172,7 +187,7 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
     """
     X, y, num_epochs, batch_size, X_val, y_val = _check_fit(
         model, X, y, optimizer, num_epochs, batch_size, rng, loss_fn, X_val, y_val, lr_schedule, reg,
-        on_batch, on_epoch)
+        on_batch, on_epoch, augment)
     accuracy = check.boolean("fit", "accuracy", accuracy)
     N = len(X)
     labels = _labels_for_accuracy(y) if accuracy else None
@@ -197,6 +212,8 @@ def fit(model, X, y, optimizer, num_epochs, batch_size=None, rng=None, loss_fn=s
             else:
                 idx = order[(batch - 1) * batch_size:batch * batch_size]
                 X_batch, y_batch = X[idx], y[idx]
+            if augment is not None:
+                X_batch = _augmented(augment, X_batch, rng)
             with np.errstate(over="ignore", invalid="ignore"):
                 # forward
                 y_hat = model.forward(X_batch)
