@@ -10,21 +10,27 @@ builds the CNN from them. Read ``helpers.layers`` to learn; read this file to se
 What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.py``):
 
 1. ``ConvPoolReLU`` fuses convolution, max pooling and ReLU into one layer:
-   - the im2col columns are ordered by position in the pooling window first, so the k*k
-     candidates of every window lie in k*k contiguous blocks of the convolution's output, and
-     pooling is a running maximum over whole blocks (contiguous passes, no strided views);
+   - the im2col columns are grouped by position in the pooling window: block t holds, for every
+     window, the patch at its t-th position, so the k*k candidates of every window lie in k*k
+     contiguous blocks of the convolution's output, and pooling is a running maximum over whole
+     blocks (contiguous passes, no strided views);
    - the bias is folded into the matrix product (a row of ones under the patches, a column
      ``b`` beside ``W``); ``W`` and ``b`` are views into that one (F, C*kh*kw + 1) matrix;
    - channel-major matrix products ((F, K) @ (K, positions)), in cache-sized chunks of positions;
-   - the position of each maximum is kept as a small integer code (uint8), with one more code
-     for "ReLU blocked it", so backward is one masked multiply per block and the products:
-     no strided scatter, no tie masks, no zero-filled full-size gradient;
-   - its output is written in (N, C, H, W) order, so ``Flatten`` is free.
+   - the running maximum keeps one bool per block and window: "this block beat every block
+     before it". The backward pass finds each window's winner from those, from the last block
+     back (the first maximum wins ties, as in the reference), with a few passes over bools;
+     this replaced a uint8 code of the winner, whose bookkeeping took longer than the maximum;
+   - positions are ordered (row, column, image), so the layer's output (N, F, Hq, Wq) is a view of
+     an (F, Hq, Wq, N) array: ``Flatten`` makes it (N, F*Hq*Wq) without copying, and its
+     transpose is the C-ordered (features, N) matrix the dense layer multiplies. The gradient
+     comes back from ``Dense`` in that same layout, so neither direction copies to transpose.
 2. ``Dense`` keeps its weights in PyTorch's layout, (num_out, num_in) in memory; ``W`` is the
-   transposed view, so it has the reference's shape (num_in, num_out) and values. For the
-   5408 -> 100 layer with a batch of 32 the forward product then runs about 1.3x faster and the
-   input gradient about 1.5x (``X @ W`` with a C-ordered (5408, 100) W is a slow OpenBLAS path);
-   the weight gradient takes about the same time either way.
+   transposed view, so it has the reference's shape (num_in, num_out) and values. Its forward
+   product is W^T X^T, and it returns dX as the transpose of W dout^T, both as OpenBLAS runs them
+   fastest for this layout (``X @ W`` with a C-ordered (5408, 100) W is a slow OpenBLAS path).
+   Kept in the reference's layout instead, the epoch's forward took 0.73 s instead of 0.57 and
+   the optimiser 1.36 s instead of 1.05.
 3. ``Flatten`` reshapes without copying, in both directions.
 4. ``SGD`` updates each parameter in cache-sized blocks: the four passes of a momentum step
    (v *= momentum, v += g, t = lr * v, p -= t) run on one block while it sits in the cache.
@@ -35,11 +41,18 @@ What is done differently (each measured on 2 cores, see ``benchmarks/cnn_epoch.p
    into that range during the first epoch, and the optimiser step of notebook 06's CNN took
    1.04 ms instead of 0.49 ms. The weights stay equal to ``helpers.optim.SGD``'s.
 
-Measured and left out: splitting work across the two cores with a thread pool (the optimiser
-step took 410 microseconds with two threads against 367 with one in a tight loop, and in training,
-where OpenBLAS's threads still spin on the second core after the dense layer's products, the
-epoch's optimiser time stayed at 2.1 s); a flat-index scatter for the pooling backward (``np.put``
-of one batch's gradients took 440 microseconds, the four masked multiplies 160).
+Measured and left out:
+- splitting work across the two cores with Python threads: with the batch split in two halves,
+  one per thread, ConvPoolReLU's epoch took 1.34 s forward and 1.52 s backward against 1.11 and
+  1.30 on one thread. Waking a sleeping thread costs up to 80 microseconds on these virtual
+  machines, and OpenBLAS's own threads spin on the second core after the dense layer's products;
+- computing the dense layer's weight gradient inside the optimiser step, block by block, so it
+  is never written out whole: the small products (10 to 50 rows, or 338 to 2704 columns, at a
+  time) ran so much slower than the one product that the step took 0.3 to 1.1 ms longer;
+- masked copies (``np.copyto(..., where=mask)``) for the pooling: 0.8 ms per block when the mask
+  is irregular, against 0.06 ms for a multiply by the mask;
+- a flat-index scatter for the pooling backward (``np.put`` of one batch's gradients took 440
+  microseconds, the four masked multiplies 160).
 """
 
 import numpy as np
@@ -334,7 +347,8 @@ class ReLU:
 
 
 class Flatten:
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...): a view when X is C-ordered (ConvPoolReLU's output is)."""
+    """(N, d1, d2, ...) -> (N, d1 * d2 * ...): a view whenever NumPy can merge the axes without a copy
+    (for a C-ordered X, and for ConvPoolReLU's output)."""
 
     param_names = ()
 
