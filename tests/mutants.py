@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/test_mutants.py", "tests/test_activations.py", "tests/test_layers_core.py", "tests/test_model.py",
-         "tests/test_optim.py", "tests/test_datasets_gates.py", "tests/test_widgets.py", "tests/test_bad_input.py"]
+         "tests/test_optim.py", "tests/test_datasets_gates.py", "tests/test_widgets.py", "tests/test_bad_input.py",
+         "tests/test_fast.py", "tests/test_augment.py"]
 
 # (file, text to find, replacement, what the mutation means)
 MUTANTS = [
@@ -68,6 +69,15 @@ MUTANTS = [
     ("gradcheck.py", "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h",
      "numerical gradient off by 2"),
     ("_checks.py", "if not allow_empty and x.size == 0:", "if False:", "empty batches accepted"),
+    # the fast path and data augmentation
+    ("fast.py", "np.greater(z[t], top, out=beat[t])", "np.greater_equal(z[t], top, out=beat[t])",
+     "ConvPoolReLU gives ties to the last maximum"),
+    ("fast.py", "np.greater(self._out.reshape(F, Mq), 0, out=opened)", "opened.fill(True)",
+     "ConvPoolReLU's backward forgets the ReLU"),
+    ("fast.py", "flush = age >= _FLUSH_EVERY", "flush = False", "fast SGD lets velocities turn subnormal"),
+    ("model.py", "X_batch = _augmented(augment, X_batch, rng)", "X_batch = X_batch", "fit ignores augment"),
+    ("datasets.py", "padded = np.pad(X, ((0, 0), (0, 0), (s, s), (s, s)))",
+     "padded = np.pad(X, ((0, 0), (0, 0), (s, s), (s, s)), mode=\"wrap\")", "shift_images wraps around"),
 ]
 
 
