@@ -7,7 +7,7 @@ and after `tools/execute_notebooks.py` measured new run times (``make execute`` 
 Each notebook ``notebooks/NN_name.ipynb`` gets:
 - first cell (markdown, id "colab-badge"): the "Open in Colab" badge and previous/next links;
 - in its title cell, the line "**Run time:** about N s ...", N measured by ``tools/execute_notebooks.py``
-  (``notebooks/run_times.json``); README's table of notebooks gets the same figure;
+  (``notebooks/run_times.json``); README's table of notebooks and TEACHING.md's headings get the same figure;
 - first code cell (id "setup", tag "setup"): the setup cell below, identical everywhere, collapsed;
 - last cell (markdown, id "nav"): previous/next links again.
 
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
+TEACHING = ROOT / "TEACHING.md"
 RUN_TIMES = NOTEBOOKS / "run_times.json"
 BRANCH = "main"
 COURSE_MARKER = "nn-from-scratch"  # helpers.__course__
@@ -292,6 +293,20 @@ def readme_text(text, paths, times):
     return text[:i] + "\n".join(rows) + text[j:]
 
 
+def teaching_text(text, paths, times):
+    """TEACHING.md with the measured run times stamped: each notebook's section heading
+    ("### 06 · ... (36.3 s)") and the course's range ("from 3.4 s (01) to 36.3 s (06)")."""
+    for path in paths:
+        if path.name in times:
+            text = re.sub(rf"^(### {path.name[:2]} · .*) \(\d+(?:\.\d+)? s\)$",
+                          lambda m: f"{m.group(1)} ({times[path.name]:.1f} s)", text, flags=re.M)
+    first, last = paths[0].name, paths[-1].name
+    if first in times and last in times:
+        text = re.sub(rf"from \d+(?:\.\d+)? s \({first[:2]}\) to \d+(?:\.\d+)? s \({last[:2]}\)",
+                      f"from {times[first]:.1f} s ({first[:2]}) to {times[last]:.1f} s ({last[:2]})", text)
+    return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything differs")
@@ -314,12 +329,13 @@ def main(argv=None):
             if not args.check:
                 path.write_text(new)
     if not only:
-        text = README.read_text()
-        new = readme_text(text, paths, times)
-        if new != text:
-            stale.append("README.md")
-            if not args.check:
-                README.write_text(new)
+        for target, stamp_text in ((README, readme_text), (TEACHING, teaching_text)):
+            text = target.read_text()
+            new = stamp_text(text, paths, times)
+            if new != text:
+                stale.append(target.name)
+                if not args.check:
+                    target.write_text(new)
     if args.check and stale:
         print("stamped cells differ from tools/stamp_notebooks.py in: " + ", ".join(stale)
               + "\nrun `python tools/stamp_notebooks.py` (or `make execute`)", file=sys.stderr)
