@@ -18,6 +18,7 @@ from helpers.grading.perceptron import check_perceptron_update
 from helpers.perceptron import perceptron_update
 import nbcells  # noqa: E402
 from nbcells import cell_source, cells, run_source
+from verdicts import assert_names_mistake
 
 matplotlib.use("Agg")
 
@@ -112,8 +113,7 @@ def test_grader_names_typical_mistakes(stored_run, fn, key, words):
     ns = dict(ns)
     ns["perceptron_update"] = fn
     verdict = run_source(cell_source(NB, "grader-perceptron_update"), ns)
-    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
-    assert words in verdict.message and repr(verdict).startswith("✗")
+    assert_names_mistake(verdict, key, words)
     assert ns["update"] is perceptron_update  # the notebook carries on with the reference
 
 
@@ -142,9 +142,7 @@ def _bias_first(w, b, x, y, lr):
 def test_grader_names_more_mistakes_a_student_makes(fn, key, words):
     # found by trying the exercise as a student; before, the first was called a step-at-zero mistake and
     # the other two got "does not match the expected values"
-    verdict = check_perceptron_update(fn)
-    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
-    assert words in verdict.message
+    assert_names_mistake(check_perceptron_update(fn), key, words)
 
 
 def test_grader_accepts_an_in_place_update():

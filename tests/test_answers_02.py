@@ -18,6 +18,7 @@ from helpers.grading.sigmoid import gradient_step_reference
 from helpers.model import TrainingDiverged
 import nbcells  # noqa: E402
 from nbcells import cell_source, cells, run_source
+from verdicts import assert_names_mistake
 
 matplotlib.use("Agg")
 
@@ -90,8 +91,7 @@ def _sig(z):
 ])
 def test_derivative_grader_names_typical_mistakes(stored_run, fn, key, words):
     verdict, ns = grade_with(stored_run, "sigmoid_derivative", fn)
-    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
-    assert words in verdict.message and repr(verdict).startswith("✗")
+    assert_names_mistake(verdict, key, words)
     assert ns["d_sigmoid"] is sigmoid_prime
 
 
@@ -121,8 +121,7 @@ def _step(kind):
 ])
 def test_step_grader_names_typical_mistakes(stored_run, kind, key, words):
     verdict, ns = grade_with(stored_run, "gradient_step", _step(kind))
-    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
-    assert words in verdict.message
+    assert_names_mistake(verdict, key, words)
     assert ns["train_step"] is gradient_step_reference
 
 

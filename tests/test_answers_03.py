@@ -13,6 +13,7 @@ import pytest
 from helpers.datasets import logic_gates
 from helpers.grading.backprop import backprop_gradients_reference, check_backprop_gradients
 from nbcells import cell_source, run_cell, run_source
+from verdicts import assert_names_mistake
 
 NB = "03_backprop"
 # The cells a student has run before the grader and the "Try it" cells (setup aside): data and sigmoid,
@@ -104,10 +105,7 @@ MISTAKES = [
 @pytest.mark.parametrize("edit, key, words", MISTAKES, ids=[m[1] + ":" + m[0][1][:24] for m in MISTAKES])
 def test_a_typical_mistake_is_named_and_the_notebook_keeps_the_reference(ns, edit, key, words):
     verdict = _grade_in_notebook(ns, _student_source(*edit))
-    assert verdict.status == "fail" and verdict.mistake == key, (verdict.mistake, verdict.message)
-    assert verdict.message.startswith("✗ ")
-    for word in words:
-        assert word in verdict.message, (word, verdict.message)
+    assert_names_mistake(verdict, key, *words)
     assert ns["backprop"] is backprop_gradients_reference
     assert verdict.uses == "the course's reference `backprop_gradients`"
 

@@ -8,6 +8,7 @@ import pytest
 
 from helpers.datasets import moons_bayes_accuracy
 from nbcells import cell_source, run_cell, run_source
+from verdicts import assert_names_mistake
 
 NB = "04_moons_softmax"
 
@@ -76,8 +77,7 @@ WRONG = {
 def test_typical_mistakes_are_named_and_the_reference_is_kept(ns, key):
     fn, words = WRONG[key]
     verdict = grade_with(ns, fn)
-    assert verdict.status == "fail" and verdict.mistake == key, verdict.message
-    assert verdict.message.startswith("✗") and words in verdict.message
+    assert_names_mistake(verdict, key, words)
     assert ns["ce_grad"] is verdict.fn and ns["ce_grad"] is not fn
 
 

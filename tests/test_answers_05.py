@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nbcells import cell_source, run_cell, run_source
+from verdicts import assert_names_mistake
 
 NB = "05"
 
@@ -86,9 +87,7 @@ MISTAKES = {
 def test_grader_names_the_typical_mistake(key):
     old, new, words = MISTAKES[key]
     verdict, ns = _grade(_mutant(old, new))
-    assert not verdict.passed
-    assert verdict.mistake == key, verdict.message
-    assert repr(verdict).startswith("✗") and words in repr(verdict)
+    assert_names_mistake(verdict, key, words)
     assert ns["train_step_used"] is not ns["train_step"]  # the notebook carries on with the reference
 
 

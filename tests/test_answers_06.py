@@ -11,6 +11,7 @@ from helpers.grading.cnn import (check_conv_backward, check_conv_params, check_m
                                  conv_backward_reference, maxpool_backward_reference)
 from helpers.layers import Conv2D, MaxPool2D, col2im
 from nbcells import cell_source, cells, cells_tagged, run_cell
+from verdicts import assert_names_mistake
 
 NB = "06"
 
@@ -166,8 +167,7 @@ def conv_returns_two(dout, cols, W, X_shape):
 ])
 def test_conv_grader_names_the_mistake(wrong, key, words):
     verdict = check_conv_backward(wrong)
-    assert verdict.status == "fail" and verdict.mistake == key, repr(verdict)
-    assert repr(verdict).startswith("✗ ") and words in repr(verdict)
+    assert_names_mistake(verdict, key, words)
     assert verdict.fn is conv_backward_reference
 
 
@@ -220,8 +220,7 @@ def pool_split_ties(dout, X, size=2):  # a correct gradient too: ties share the 
 ])
 def test_pool_grader_names_the_mistake(wrong, key, words):
     verdict = check_maxpool_backward(wrong)
-    assert verdict.status == "fail" and verdict.mistake == key, repr(verdict)
-    assert repr(verdict).startswith("✗ ") and words in repr(verdict)
+    assert_names_mistake(verdict, key, words)
     assert verdict.fn is maxpool_backward_reference
 
 
