@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers.datasets import logic_gate, make_moons
-from helpers.layers import Conv2D, Dense, Flatten, ReLU, Sigmoid, Tanh
+from helpers.layers import Conv2D, Dense, Flatten, Sigmoid, Tanh
 from helpers.losses import l2_penalty, mse, softmax_cross_entropy
 from helpers.model import Sequential, fit
 from helpers.optim import SGD
