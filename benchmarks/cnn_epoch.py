@@ -159,12 +159,17 @@ def _torch_model(torch, init):
     return model
 
 
-def torch_epoch(torch, X, y, seed, init):
-    nn = torch.nn
+def _torch_run(torch, X, y, seed, init):
+    """What a PyTorch epoch starts from: the model with our initial weights, its SGD, and the data as tensors."""
     torch.manual_seed(seed)
     model = _torch_model(torch, init)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    return model, optimizer, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+
+
+def torch_epoch(torch, X, y, seed, init):
+    nn = torch.nn
+    model, optimizer, Xt, yt = _torch_run(torch, X, y, seed, init)
     start = time.perf_counter()
     order = torch.randperm(len(Xt))
     total = 0.0
@@ -184,10 +189,7 @@ TORCH_MODULES = ["conv", "max pool", "ReLU", "flatten", "dense 5408->100", "ReLU
 def torch_parts(torch, X, y, seed, init):
     """The PyTorch epoch with a clock around every part: {part: seconds}, parts named by module index."""
     nn = torch.nn
-    torch.manual_seed(seed)
-    model = _torch_model(torch, init)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    model, optimizer, Xt, yt = _torch_run(torch, X, y, seed, init)
     M = len(model)
     parts = _Parts()
     clock = time.perf_counter
