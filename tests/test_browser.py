@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -86,23 +87,37 @@ def jupyter_lab(notebooks, workdir, env_extra=None):
            f"--LabApp.workspaces_dir={folder.parent / 'workspaces'}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = open(folder.parent / "jupyterlab.log", "w")
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(folder.parent / "config"))  # no user settings leak in
     env.update(env_extra or {})
-    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
+    with serve(cmd, f"{base}/api/status?token={token}", folder.parent / "jupyterlab.log", "JupyterLab", env=env):
+        yield base, token
+
+
+@contextlib.contextmanager
+def serve(cmd, url, log_path, name, env=None, cwd=None, error_means_up=False):
+    """Run the server ``cmd`` (its output in ``log_path``) until ``url`` answers, then stop it.
+
+    An HTTP error page counts as an answer only with ``error_means_up``; a server that exits or has not
+    answered after 60 s fails the test, naming ``name`` and the log.
+    """
+    log = open(log_path, "w")
+    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     deadline = time.time() + 60
     while True:
         try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            urllib.request.urlopen(url, timeout=2)
             break
-        except OSError:
+        except OSError as error:
+            if error_means_up and isinstance(error, urllib.error.HTTPError):
+                break  # the server answers
             if server.poll() is not None or time.time() > deadline:
                 server.kill()
-                pytest.fail(f"JupyterLab did not start; see {folder.parent / 'jupyterlab.log'}")
+                log.close()
+                pytest.fail(f"{name} did not start; see {log_path}")
             time.sleep(0.5)
     try:
-        yield base, token
+        yield
     finally:
         server.terminate()
         try:
@@ -187,22 +202,32 @@ def _wait_for_change(page, index, before, timeout=60):
     return None
 
 
-@pytest.mark.parametrize("path", SLIDER_NOTEBOOKS, ids=[p.stem for p in SLIDER_NOTEBOOKS])
-def test_sliders_work_in_the_browser(path, lab, browser_context):
-    base, token = lab
-    page = browser_context.new_page()
-    # a workspace of its own, so JupyterLab does not reopen the notebooks of earlier tests beside it
-    page.goto(f"{base}/lab/workspaces/nn-{path.stem}/tree/{path.name}?token={token}")
+KERNEL_IDLE = """() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
+                   return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }"""
+
+
+def open_and_run_all(context, base, token, workspace, name):
+    """Open notebook ``name`` in JupyterLab, clear its outputs and Run All from the menu as a student would.
+
+    ``workspace``: a workspace of its own, so JupyterLab does not reopen the notebooks of earlier tests
+    beside it. Returns the page and the state of every cell once the run is done.
+    """
+    page = context.new_page()
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{name}?token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.content "
                            "&& window.jupyterapp.shell.currentWidget.content.model", timeout=60000)
-    page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget.sessionContext; "
-                           "return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
-                           timeout=60000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60000)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.node.setAttribute('data-nn-test', 'current')")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     _run_all_from_menu(page)
-    state = _wait_until_done(page, RUN_ALL_TIMEOUT)
+    return page, _wait_until_done(page, RUN_ALL_TIMEOUT)
+
+
+@pytest.mark.parametrize("path", SLIDER_NOTEBOOKS, ids=[p.stem for p in SLIDER_NOTEBOOKS])
+def test_sliders_work_in_the_browser(path, lab, browser_context):
+    base, token = lab
+    page, state = open_and_run_all(browser_context, base, token, f"nn-{path.stem}", path.name)
 
     errors = [e for c in state["cells"] for e in c["errors"]]
     assert not errors, f"{path.name}: cells show errors in the browser: {errors}"

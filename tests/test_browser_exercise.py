@@ -24,8 +24,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_browser import (ARTIFACTS, _NOTEBOOK_STATE, _run_all_from_menu, _wait_until_done,  # noqa: E402
-                          RUN_ALL_TIMEOUT, SKIP, browser_context, jupyter_lab)  # noqa: F401
+from test_browser import (ARTIFACTS, _NOTEBOOK_STATE, KERNEL_IDLE, SKIP, browser_context,  # noqa: E402,F401
+                          jupyter_lab, open_and_run_all)
 
 REPO = Path(os.environ.get("NN_EXERCISE_REPO", ROOT)).resolve()
 NOTEBOOK = next(iter(sorted((REPO / "notebooks").glob("03_*.ipynb"))), None)
@@ -83,14 +83,10 @@ _OUTPUT_TEXT = """(id) => {
   return cell ? cell.model.outputs.toJSON().map(o => (o.text || '') + (o.data ? (o.data['text/plain'] || '') : '')).join('') : null;
 }"""
 
-_IDLE = """() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
-                   return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }"""
-
-
 def _run(page, cell_id, source=None):
     assert page.evaluate(_CELL_JS, [cell_id, source, True]) == "ok"
     page.wait_for_timeout(500)
-    page.wait_for_function(_IDLE, timeout=120000)
+    page.wait_for_function(KERNEL_IDLE, timeout=120000)
 
 
 def _grader_says(page):
@@ -120,16 +116,7 @@ def _move_slider_and_read(page, panel):
 
 def test_a_student_fills_in_the_backward_pass_wrongly_then_rightly(lab03, browser_context):  # noqa: F811
     base, token = lab03
-    page = browser_context.new_page()
-    page.goto(f"{base}/lab/workspaces/nn-exercise03/tree/{NOTEBOOK.name}?token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.content "
-                           "&& window.jupyterapp.shell.currentWidget.content.model", timeout=60000)
-    page.wait_for_function(_IDLE, timeout=60000)
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.node.setAttribute('data-nn-test', 'current')")
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    _run_all_from_menu(page)
-    state = _wait_until_done(page, RUN_ALL_TIMEOUT)
+    page, state = open_and_run_all(browser_context, base, token, "nn-exercise03", NOTEBOOK.name)
     assert not [e for c in state["cells"] for e in c["errors"]], f"errors on Run All: {state}"
     assert "not written yet" in _grader_says(page), _grader_says(page)
     panel = _panel_after_grader(page)

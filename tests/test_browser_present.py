@@ -9,10 +9,8 @@ Skipped, saying why, without Chromium, Playwright or Voilà.
 
 import os
 import shutil
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import present  # noqa: E402
-from test_browser import ARTIFACTS, BROWSER_ARGS, CHROMIUM, SKIP, _free_port  # noqa: E402
+from test_browser import ARTIFACTS, BROWSER_ARGS, CHROMIUM, SKIP, _free_port, serve  # noqa: E402
 
 NUMBER = "04"
 VOILA = shutil.which("voila", path=str(Path(sys.executable).parent))
@@ -43,31 +41,12 @@ def voila(tmp_path_factory):
     (path,) = present.build(folder, [NUMBER])
     port = _free_port()
     env = dict(os.environ, NN_PROJECTOR="1", JUPYTER_CONFIG_DIR=str(folder / "config"))
-    log = open(folder / "voila.log", "w")
-    server = subprocess.Popen([VOILA, str(path), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-                               "--strip_sources=True", "--theme=light"],
-                              stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    cmd = [VOILA, str(path), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1", "--strip_sources=True",
+           "--theme=light"]
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/voila/static/", timeout=2)
-        except urllib.error.HTTPError:
-            break  # the server answers
-        except OSError:
-            if server.poll() is not None or time.time() > deadline:
-                server.kill()
-                pytest.fail(f"Voilà did not start; see {folder / 'voila.log'}")
-            time.sleep(0.5)
-        else:
-            break
-    yield base, path
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with serve(cmd, f"{base}/voila/static/", folder / "voila.log", "Voilà", env=env, cwd=folder,
+               error_means_up=True):
+        yield base, path
 
 
 def _open_presentation(context, base, attempts=2, seconds=180):
